@@ -1,0 +1,11 @@
+// joule: header-only SIMD inference kernels for CPUs and edge boards.
+//
+// Include this for everything, or one family's header for less:
+//   joule/convert.hpp  f16 / bf16 types and row conversions
+//   joule/arch.hpp     the instruction set the kernels were compiled for
+//   joule/error.hpp    joule::error, thrown on bad arguments
+#pragma once
+
+#include "joule/arch.hpp"
+#include "joule/convert.hpp"
+#include "joule/error.hpp"
