@@ -1,0 +1,17 @@
+# cmake -P check_symbols.cmake -DNM=<nm> -DBINARY=<odr_test>
+# The ODR test binary must hold the convert kernel twice, once per instruction-set namespace.
+execute_process(COMMAND ${NM} -C ${BINARY} OUTPUT_VARIABLE symbols RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "${NM} failed on ${BINARY}")
+endif()
+foreach(ns x86_64 x86_64_v3)
+  string(REGEX MATCH "joule::${ns}::convert\\(float const\\*, joule::f16\\*, unsigned long\\)" hit "${symbols}")
+  if(NOT hit)
+    message(FATAL_ERROR "no symbol joule::${ns}::convert(float const*, joule::f16*, unsigned long) in ${BINARY}")
+  endif()
+  string(REGEX MATCH "joule::${ns}::detail::f32_to_f16_row<[^>]*>" hit2 "${symbols}")
+  if(NOT hit2)
+    message(FATAL_ERROR "no symbol joule::${ns}::detail::f32_to_f16_row<...> in ${BINARY}")
+  endif()
+  message(STATUS "found ${hit} and ${hit2}")
+endforeach()

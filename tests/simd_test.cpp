@@ -1,0 +1,64 @@
+// Tests for the portable SIMD layer (detail/simd): the same operations give the same answers on
+// xsimd batches of every version and on the one-lane scalar fallback.
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <cstdint>
+#include <vector>
+
+#include <joule/detail/simd/simd.hpp>
+
+namespace simd = joule::simd;
+
+template <class A>
+void check_layer()
+{
+    constexpr std::size_t w = simd::width<float, A>;
+    std::vector<float> v(w);
+    for (std::size_t i = 0; i < w; ++i)
+        v[i] = float(i) - 2.5f;
+    const auto b = simd::load<A>(v.data());
+
+    float sum = 0, mx = v[0], mn = v[0];
+    for (float x : v)
+    {
+        sum += x;
+        mx = std::fmax(mx, x);
+        mn = std::fmin(mn, x);
+    }
+    CHECK(simd::reduce_add(b) == doctest::Approx(sum));
+    CHECK(simd::reduce_max(b) == mx);
+    CHECK(simd::reduce_min(b) == mn);
+
+    std::vector<float> out(w);
+    simd::store(out.data(), simd::fma(b, simd::splat<A>(2.0f), simd::splat<A>(1.0f)));
+    for (std::size_t i = 0; i < w; ++i)
+        CHECK(out[i] == v[i] * 2 + 1);
+
+    simd::store(out.data(), simd::select(b > simd::splat<A>(0.0f), b, simd::splat<A>(0.0f)));
+    for (std::size_t i = 0; i < w; ++i)
+        CHECK(out[i] == (v[i] > 0 ? v[i] : 0.0f));
+
+    const auto bits = simd::bitcast<std::int32_t>(simd::splat<A>(1.0f));
+    std::vector<std::int32_t> ib(w);
+    simd::store(ib.data(), bits);
+    CHECK(ib[w - 1] == 0x3f800000);
+    std::vector<float> back(w);
+    simd::store(back.data(), simd::bitcast<float>(bits));
+    CHECK(back[0] == 1.0f);
+
+    simd::store(out.data(), simd::round_nearest(simd::splat<A>(2.5f)));
+    CHECK(out[0] == 2.0f); // ties to even
+    simd::store(ib.data(), simd::convert<std::int32_t>(simd::splat<A>(-3.75f)));
+    CHECK(ib[0] == -3);
+}
+
+TEST_CASE("the SIMD layer on the native arch")
+{
+    check_layer<simd::native_arch>();
+}
+
+TEST_CASE("the SIMD layer on the scalar fallback")
+{
+    check_layer<simd::scalar_arch>();
+}
