@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# Builds and runs joule's whole test matrix: every configuration below, natively or under
+# qemu-user. Prints one summary line per configuration and a final "N passed, M failed";
+# exits non-zero when any configuration fails. Installs what it needs first (scripts/deps.sh).
+#
+#   scripts/test.sh                 the whole matrix
+#   scripts/test.sh --only REGEX    configurations whose name matches REGEX
+#   scripts/test.sh --list          list the configurations and exit
+#   scripts/test.sh --jobs N        parallel compile jobs (default: number of CPUs)
+#
+# Build trees and logs: build/test/<configuration>/ and build/test/<configuration>.log
+set -uo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+
+only="" list=0 jobs="$(nproc 2>/dev/null || echo 2)"
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --only) only="${2:?--only needs a regex}"; shift 2 ;;
+    --list) list=1; shift ;;
+    --jobs|-j) jobs="${2:?--jobs needs a number}"; shift 2 ;;
+    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+    *) die "unknown option '$1' (try --help)" ;;
+  esac
+done
+
+# ---- the matrix ---------------------------------------------------------------------------------
+# name | compiler | CMAKE_CXX_FLAGS | toolchain | extra CMake arguments | CPU flag the run needs
+configs=(
+  "gcc12-x86-64|g++|-march=x86-64||-DJOULE_TEST_CONSUMERS=ON|"
+  "gcc12-x86-64-v2|g++|-march=x86-64-v2||-DJOULE_TEST_ODR=OFF|sse4_2"
+  "gcc12-x86-64-v3|g++|-march=x86-64-v3||-DJOULE_BUILD_BENCHMARKS=ON|avx2"
+  "gcc12-x86-64-v4-avx512|g++|-march=x86-64-v4||-DJOULE_TEST_ODR=OFF|avx512bw"
+  "clang14-x86-64-v3|clang++-14|-march=x86-64-v3||-DJOULE_TEST_ODR=OFF|avx2"
+  "gcc12-asan-ubsan|g++|-march=x86-64-v3 -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer||-DJOULE_TEST_ODR=OFF|avx2"
+  "gcc12-forced-scalar|g++|-march=x86-64-v3||-DJOULE_TEST_FORCE_SCALAR=ON|avx2"
+  "gcc12-x86-64-v3-xsimd13|g++|-march=x86-64-v3||-DJOULE_TEST_ODR=OFF xsimd=13:0.18.0|avx2"
+  "gcc12-x86-64-v3-xsimd14|g++|-march=x86-64-v3||-DJOULE_TEST_CONSUMERS=ON xsimd=14:0.19.0|avx2"
+  "aarch64-neon-cortex-a72|aarch64-linux-gnu-g++|-march=armv8-a|aarch64-linux-gnu|-DJOULE_QEMU_CPU=cortex-a72|"
+  "aarch64-dotprod-i8mm-max|aarch64-linux-gnu-g++|-march=armv8.2-a+dotprod+i8mm|aarch64-linux-gnu|-DJOULE_QEMU_CPU=max|"
+  "aarch64-dotprod-i8mm-xsimd14|aarch64-linux-gnu-g++|-march=armv8.2-a+dotprod+i8mm|aarch64-linux-gnu|-DJOULE_QEMU_CPU=max xsimd=14:0.19.0|"
+  "riscv64-scalar|riscv64-linux-gnu-g++|-march=rv64gc|riscv64-linux-gnu|-DJOULE_QEMU_CPU=rv64|"
+)
+
+if [ $list -eq 1 ]; then
+  for c in "${configs[@]}"; do IFS='|' read -r name cxx flags _ <<<"$c"; printf '%-30s %s %s\n' "$name" "$cxx" "$flags"; done
+  exit 0
+fi
+
+"$JOULE_ROOT/scripts/deps.sh" test || die "installing the test dependencies failed"
+
+cpu_has() { [ -z "$1" ] || grep -qw "$1" /proc/cpuinfo; }
+
+summary=() passed=0 failed=0
+run_config() {
+  local name="$1" cxx="$2" flags="$3" toolchain="$4" extra="$5" needs="$6"
+  local dir="$JOULE_ROOT/build/test/$name" log="$JOULE_ROOT/build/test/$name.log"
+  local args=(-S "$JOULE_ROOT" -B "$dir" -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER="$cxx"
+              -DCMAKE_CXX_FLAGS="$flags" -DJOULE_WERROR=ON -DJOULE_BUILD_TESTS=ON -DJOULE_BUILD_EXAMPLES=ON
+              -DJOULE_BUILD_BENCHMARKS=OFF -DJOULE_INSTALL=ON)
+  local word
+  for word in $extra; do
+    case "$word" in
+      xsimd=*) local spec="${word#xsimd=}"
+               args+=(-Dxsimd_DIR="$(pypi_xsimd "${spec%%:*}" "${spec#*:}")") || return 1 ;;
+      *) args+=("$word") ;;
+    esac
+  done
+  if [ -n "$toolchain" ]; then
+    local inc; inc="$(cross_include_root)"
+    args+=(-DCMAKE_TOOLCHAIN_FILE="$JOULE_ROOT/cmake/toolchains/$toolchain.cmake" -DJOULE_TEST_DOCTEST_INCLUDE_DIR="$inc")
+    # A PyPI xsimd was given above; otherwise Debian's headers through a clean include root.
+    [[ "$extra" == *xsimd=* ]] || args+=(-Dxsimd_DIR="$(xsimd_package "$inc" "$JOULE_DEPS_DIR/xsimd-cross/cmake")")
+  fi
+
+  mkdir -p "$(dirname "$dir")"
+  local t0 t1 t2 status="" detail=""
+  t0=$(date +%s)
+  say "== $name: configure and build ($cxx $flags)"
+  if ! { cmake "${args[@]}" && cmake --build "$dir" -j "$jobs"; } >"$log" 2>&1; then
+    status=FAIL detail="build failed, see $log"
+  fi
+  t1=$(date +%s)
+  if [ -z "$status" ] && ! cpu_has "$needs"; then
+    status=PASS detail="built; not run: this CPU lacks $needs"
+  elif [ -z "$status" ]; then
+    say "== $name: run tests"
+    if (cd "$dir" && ctest --output-on-failure -j "$jobs" --timeout 1500) >>"$log" 2>&1; then status=PASS; else status=FAIL; fi
+    local counts isa
+    counts=$(grep -Eo '[0-9]+% tests passed, [0-9]+ tests? failed out of [0-9]+' "$log" | tail -1)
+    isa=$(grep -ho 'joule kernels: .*' "$dir/Testing/Temporary/LastTest.log" 2>/dev/null | head -1)
+    detail="${counts:-no test count (see $log)}; ${isa#joule kernels: }"
+    [ "$status" = FAIL ] && detail="$detail; see $log"
+  fi
+  t2=$(date +%s)
+  local line
+  line=$(printf '%-4s %-30s %s [build %ss, tests %ss]' "$status" "$name" "$detail" $((t1 - t0)) $((t2 - t1)))
+  say "$line"
+  summary+=("$line")
+  if [ "$status" = PASS ]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+}
+
+start=$(date +%s)
+for c in "${configs[@]}"; do
+  IFS='|' read -r name cxx flags toolchain extra needs <<<"$c"
+  if [ -n "$only" ] && ! [[ "$name" =~ $only ]]; then continue; fi
+  run_config "$name" "$cxx" "$flags" "$toolchain" "$extra" "$needs"
+done
+
+say ""
+say "== test matrix summary ($(( $(date +%s) - start ))s)"
+for line in "${summary[@]}"; do say "$line"; done
+say "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
