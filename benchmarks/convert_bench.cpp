@@ -9,6 +9,8 @@
 
 #include <joule/convert.hpp>
 
+#include "support/report.hpp"
+
 namespace
 {
     std::vector<float> ramp(std::size_t n)
@@ -31,7 +33,7 @@ namespace
             benchmark::DoNotOptimize(y.data());
             benchmark::ClobberMemory();
         }
-        state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * n * 6));
+        joule_bench::report(state, {0, 6.0 * double(n), joule_bench::bound::memory_triad});
     }
 
     template <class Half>
@@ -48,7 +50,7 @@ namespace
             benchmark::DoNotOptimize(y.data());
             benchmark::ClobberMemory();
         }
-        state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * n * 6));
+        joule_bench::report(state, {0, 6.0 * double(n), joule_bench::bound::memory_triad});
     }
 
     // memcpy of 6 bytes per element: the same traffic with no arithmetic.
@@ -62,13 +64,13 @@ namespace
             benchmark::DoNotOptimize(b.data());
             benchmark::ClobberMemory();
         }
-        state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * n * 6));
+        joule_bench::report(state, {0, 6.0 * double(n), joule_bench::bound::memory_triad});
     }
 } // namespace
 
 // 4096 elements stay in L1/L2; 16M elements (96 MiB of traffic) are far beyond the L3.
-BENCHMARK(bm_narrow<joule::f16>)->Name("convert/f32_to_f16")->Arg(4096)->Arg(1 << 24);
-BENCHMARK(bm_widen<joule::f16>)->Name("convert/f16_to_f32")->Arg(4096)->Arg(1 << 24);
-BENCHMARK(bm_narrow<joule::bf16>)->Name("convert/f32_to_bf16")->Arg(4096)->Arg(1 << 24);
-BENCHMARK(bm_widen<joule::bf16>)->Name("convert/bf16_to_f32")->Arg(4096)->Arg(1 << 24);
-BENCHMARK(bm_memcpy_reference)->Name("reference/memcpy_same_bytes")->Arg(4096)->Arg(1 << 24);
+BENCHMARK(bm_narrow<joule::f16>)->Name("f32_to_f16/joule")->Arg(4096)->Arg(1 << 24)->UseRealTime();
+BENCHMARK(bm_widen<joule::f16>)->Name("f16_to_f32/joule")->Arg(4096)->Arg(1 << 24)->UseRealTime();
+BENCHMARK(bm_narrow<joule::bf16>)->Name("f32_to_bf16/joule")->Arg(4096)->Arg(1 << 24)->UseRealTime();
+BENCHMARK(bm_widen<joule::bf16>)->Name("bf16_to_f32/joule")->Arg(4096)->Arg(1 << 24)->UseRealTime();
+BENCHMARK(bm_memcpy_reference)->Name("copy_6_bytes_per_element/memcpy")->Arg(4096)->Arg(1 << 24)->UseRealTime();

@@ -2,6 +2,8 @@
 //
 // Include this for everything, or one family's header for less:
 //   joule/convert.hpp  f16 / bf16 types and row conversions
+//   joule/matrix_view.hpp  the non-owning 2-D view kernels take
+//   joule/executor.hpp     sequential, thread_pool, openmp, or your own pool
 //   joule/arch.hpp     the instruction set the kernels were compiled for
 //   joule/error.hpp    joule::error, thrown on bad arguments
 #pragma once
@@ -9,3 +11,5 @@
 #include "joule/arch.hpp"
 #include "joule/convert.hpp"
 #include "joule/error.hpp"
+#include "joule/executor.hpp"
+#include "joule/matrix_view.hpp"
