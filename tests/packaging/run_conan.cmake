@@ -10,6 +10,7 @@ file(REMOVE_RECURSE ${WORK_DIR})
 file(MAKE_DIRECTORY ${WORK_DIR})
 
 set(ENV{CONAN_HOME} ${WORK_DIR}/conan-home)
+file(WRITE ${WORK_DIR}/conan-home/global.conf "core:non_interactive=True\n") # CI has no stdin
 set(ENV{CXX} ${CXX})
 run(${CONAN} profile detect)
 run(${CONAN} remote remove "*")
