@@ -10,6 +10,7 @@ test_packages=(
   cmake make g++ clang-14 binutils pkgconf
   libxsimd-dev doctest-dev libbenchmark-dev
   qemu-user g++-aarch64-linux-gnu g++-riscv64-linux-gnu
+  python3-venv   # the package tests' venv (Conan, jsonschema from PyPI: scripts/lib/common.sh)
 )
 bench_packages=(
   cmake make g++ pkgconf libxsimd-dev libbenchmark-dev

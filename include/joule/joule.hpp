@@ -6,6 +6,7 @@
 //   joule/executor.hpp     sequential, thread_pool, openmp, or your own pool
 //   joule/arch.hpp     the instruction set the kernels were compiled for
 //   joule/error.hpp    joule::error, thrown on bad arguments
+//   joule/version.hpp  JOULE_VERSION_MAJOR / _MINOR / _PATCH / _STRING
 #pragma once
 
 #include "joule/arch.hpp"
@@ -13,3 +14,4 @@
 #include "joule/error.hpp"
 #include "joule/executor.hpp"
 #include "joule/matrix_view.hpp"
+#include "joule/version.hpp"

@@ -110,3 +110,23 @@ cross_include_root() {
   ln -sfn /usr/include/doctest "$root/doctest"
   echo "$root"
 }
+
+# packaging_tools: a Python venv under $JOULE_DEPS_DIR with the tools the package tests use,
+# pinned so a fresh machine gets the same ones: Conan 2 (tests the Conan recipe) and jsonschema
+# (validates the vcpkg manifest). Installed from PyPI on first use; later calls reuse it.
+# Prints the venv's bin directory.
+JOULE_CONAN_VERSION=2.34.0
+JOULE_JSONSCHEMA_VERSION=4.23.0
+packaging_tools() {
+  local venv="$JOULE_DEPS_DIR/packaging-venv"
+  local stamp="$venv/joule-tools-conan-$JOULE_CONAN_VERSION-jsonschema-$JOULE_JSONSCHEMA_VERSION"
+  if [ ! -f "$stamp" ]; then
+    apt_install python3-venv >&2
+    rm -rf "$venv"
+    /usr/bin/python3 -m venv "$venv" >&2 || die "creating the venv $venv failed"
+    "$venv/bin/python" -m pip install --quiet "conan==$JOULE_CONAN_VERSION" "jsonschema==$JOULE_JSONSCHEMA_VERSION" >&2 ||
+      die "pip install conan==$JOULE_CONAN_VERSION jsonschema==$JOULE_JSONSCHEMA_VERSION failed"
+    touch "$stamp"
+  fi
+  echo "$venv/bin"
+}

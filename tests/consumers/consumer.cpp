@@ -1,6 +1,9 @@
 // A separate project's program using joule the way the README says: it calls a kernel and
 // checks the result, so a consumer test fails when headers, flags or dependencies are wrong.
+// Built with JOULE_CONSUMER_PACKAGE_VERSION (the version the package manager or build system
+// reported: CMake config, pkg-config, .deb, Conan), it also checks joule/version.hpp against it.
 #include <cstdio>
+#include <cstring>
 
 #include <joule/joule.hpp>
 
@@ -29,6 +32,20 @@ int main()
     catch (const joule::error&)
     {
     }
-    std::printf("consumer ok: joule kernels for %s\n", joule::compiled_arch().isa);
+#if defined(JOULE_CONSUMER_PACKAGE_VERSION)
+    if (std::strcmp(JOULE_VERSION_STRING, JOULE_CONSUMER_PACKAGE_VERSION) != 0)
+    {
+        std::printf("consumer: joule/version.hpp says %s but the package says %s\n", JOULE_VERSION_STRING,
+                    JOULE_CONSUMER_PACKAGE_VERSION);
+        return 1;
+    }
+    const char* package_version = JOULE_CONSUMER_PACKAGE_VERSION;
+#else
+    const char* package_version = "not given";
+#endif
+    static_assert(JOULE_VERSION == JOULE_VERSION_MAJOR * 10000 + JOULE_VERSION_MINOR * 100 + JOULE_VERSION_PATCH,
+                  "JOULE_VERSION encodes the three parts");
+    std::printf("consumer ok: joule %s (package version: %s), kernels for %s\n", JOULE_VERSION_STRING,
+                package_version, joule::compiled_arch().isa);
     return 0;
 }

@@ -3,7 +3,7 @@
 #   add_subdirectory vendor the source tree with add_subdirectory()
 #   pkg_config       install joule, then compile with `pkg-config --cflags --libs joule` alone
 # cmake -P run_consumer.cmake -DMODE=... -DJOULE_SOURCE_DIR=... -DWORK_DIR=... -DCXX=... [-DCXX_FLAGS=...]
-#                             [-DEXTRA_CMAKE_ARGS=...]
+#                             [-DEXTRA_CMAKE_ARGS=...] [-DEXPECTED_VERSION=<joule's project() version>]
 cmake_minimum_required(VERSION 3.16)
 set(consumers ${JOULE_SOURCE_DIR}/tests/consumers)
 file(REMOVE_RECURSE ${WORK_DIR})
@@ -49,8 +49,11 @@ elseif(MODE STREQUAL "pkg_config")
   string(STRIP "${last_output}" flags)
   separate_arguments(flags UNIX_COMMAND "${flags}")
   separate_arguments(extra UNIX_COMMAND "${CXX_FLAGS}")
+  run(${PKG_CONFIG} --modversion joule)
+  string(STRIP "${last_output}" pc_version)
   set(exe ${WORK_DIR}/consumer)
-  run(${CXX} -std=c++17 -O2 ${extra} ${consumers}/consumer.cpp -o ${exe} ${flags})
+  run(${CXX} -std=c++17 -O2 ${extra} "-DJOULE_CONSUMER_PACKAGE_VERSION=\"${pc_version}\"" ${consumers}/consumer.cpp
+      -o ${exe} ${flags})
 else()
   message(FATAL_ERROR "unknown MODE '${MODE}'")
 endif()
@@ -59,4 +62,7 @@ run(${exe})
 message(STATUS "${last_output}")
 if(NOT last_output MATCHES "consumer ok")
   message(FATAL_ERROR "the consumer did not report success")
+endif()
+if(DEFINED EXPECTED_VERSION AND NOT last_output MATCHES "consumer ok: joule ${EXPECTED_VERSION} ")
+  message(FATAL_ERROR "the consumer's joule/version.hpp is not ${EXPECTED_VERSION}, project()'s version")
 endif()
