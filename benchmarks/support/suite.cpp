@@ -529,7 +529,9 @@ namespace joule_bench
                                      : fmt(r.gbs) + " GB/s";
                 if (r.limit_value > 0)
                 {
-                    pct = fmt(r.pct_of_limit, 3) + "%";
+                    char p[32];
+                    std::snprintf(p, sizeof p, r.pct_of_limit >= 100 ? "%.0f%%" : "%.3g%%", r.pct_of_limit);
+                    pct = p;
                     if (r.in_cache)
                     {
                         pct += "*";
