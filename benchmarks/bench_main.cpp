@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <memory>
@@ -12,6 +13,7 @@
 #include <set>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <sys/stat.h>
@@ -408,14 +410,29 @@ namespace
 
         // Run.
         std::unique_ptr<energy_timeline> timeline;
-        if (!from_model)
+        if (!linear_in_time)
             timeline = std::make_unique<energy_timeline>(*meter, timeline_period);
+        // Idle power, for net-of-idle figures (edge boards idle at a large share of their load).
+        double idle_watts = 0;
+        if (timeline && meter->quality() == joule::energy::quality::measured)
+        {
+            const double idle_window = std::max(1.0, 2 * meter->min_window_seconds());
+            const double t0 = detail::steady_seconds();
+            std::this_thread::sleep_for(std::chrono::duration<double>(idle_window));
+            const energy_timeline::window w = timeline->between(t0, detail::steady_seconds());
+            if (w.ok)
+                idle_watts = w.joules / idle_window;
+            std::printf("joule-bench: idle power %s\n", w.ok ? (std::to_string(idle_watts) + " W").c_str()
+                                                            : ("unavailable: " + w.note).c_str());
+        }
         suite_settings ss;
+        ss.idle_watts = idle_watts;
         ss.limits = limits;
         ss.meter = meter.get();
         ss.timeline = timeline.get();
         ss.model = eo.model;
         ss.estimate_from_model = from_model;
+        ss.constant_watts = cl.watts;
         ss.display_aggregates_only = cl.display_aggregates_only || cl.report_aggregates_only;
         std::unique_ptr<benchmark::BenchmarkReporter> display(benchmark::CreateDefaultDisplayReporter());
         suite_reporter reporter(ss, display.get());
@@ -454,7 +471,7 @@ namespace
 
         // Outputs.
         const std::vector<result_row> rows = reporter.table_rows();
-        std::string table = format_table(rows, limits, *meter);
+        std::string table = format_table(rows, limits, *meter, idle_watts);
         if (!skipped.empty())
         {
             table += "SKIPPED " + std::to_string(skipped.size()) + " benchmarks: the short run's budget of " +
@@ -468,7 +485,7 @@ namespace
         if (!cl.results.empty())
         {
             ok = write_file(cl.results + "/joule-bench.json", gbench_output(reporter.runs(), "json", cl.report_aggregates_only)) &&
-                 write_file(cl.results + "/joule-bench.csv", format_csv(reporter.all_rows(), *meter)) &&
+                 write_file(cl.results + "/joule-bench.csv", format_csv(reporter.all_rows(), *meter, idle_watts)) &&
                  write_file(cl.results + "/table.txt", table) && write_file(cl.results + "/limits.json", limits.to_json());
             if (!ok)
             {
@@ -492,6 +509,18 @@ namespace
 
 int main(int argc, char** argv)
 {
+    // Families register their extra full-run shapes at static initialization when
+    // JOULE_BENCH_FULL=1 (see support/report.hpp): --full sets it and starts again.
+    const char* full_env = std::getenv("JOULE_BENCH_FULL");
+    if (!(full_env && std::strcmp(full_env, "1") == 0) &&
+        std::any_of(argv + 1, argv + argc, [](const char* a) { return std::strcmp(a, "--full") == 0; }))
+    {
+        ::setenv("JOULE_BENCH_FULL", "1", 1);
+        const std::string self = self_path();
+        if (!self.empty())
+            ::execv(self.c_str(), argv);
+        std::fprintf(stderr, "joule-bench: warning: could not restart with JOULE_BENCH_FULL=1 (%s)\n", std::strerror(errno));
+    }
     if (argc > 1 && (std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0))
     {
         print_help();

@@ -23,10 +23,10 @@ check "short run names its folder on the last line" test "$(tail -1 "$work/short
 check "short run holds dot/joule" has "$work/short/joule-bench.csv" '"dot/joule/4096/real_time"'
 check "short run leaves out stream" hasnt "$work/short/joule-bench.csv" 'stream/joule'
 check "short run says what it left out" has "$work/short.out" 'not in the short run (no JOULE_BENCH_SHORT): argshape fails noreport stream'
-check "table compares joule with its best peer" grep -Eq '^dot +4096 +1 +joule +[0-9.]+x peer_a' "$work/short/table.txt"
+check "table compares joule with its best peer" grep -Eq '^dot +4096 +1 +joule +[0-9.e+-]+x peer_[ab] ' "$work/short/table.txt"
 check "table labels the estimate" has "$work/short/table.txt" 'ESTIMATED'
 check "table rows carry source and quality" has "$work/short/table.txt" 'estimate package, estimated'
-check "% of the fp32 limit" grep -Eq '^dot .* GFLOP/s +[0-9.]+% ' "$work/short/table.txt"
+check "% of the fp32 limit" grep -Eq '^dot .* GFLOP/s +[0-9.e+-]+% ' "$work/short/table.txt"
 check "JSON carries the energy context" has "$work/short/joule-bench.json" '"joule_energy_quality": "estimated"'
 check "JSON carries the energy counters" has "$work/short/joule-bench.json" '"GFLOP_per_J"'
 check "JSON has no internal counter" hasnt "$work/short/joule-bench.json" 'joule_loop_id'
@@ -42,7 +42,7 @@ check "Google Benchmark threads parsed" grep -Eq '^stream +65536 +2 +joule' "$wo
 check "ArgName threads parsed" grep -Eq '^argshape +512 +2 +joule .* GOP/s' "$work/full/table.txt"
 check "a failing benchmark shows its error" has "$work/full/table.txt" 'error: synthetic failure'
 check "no report(): time only, energy n/a" has "$work/full/table.txt" 'n/a: no joule_bench::report() in this benchmark'
-check "stated watts are used and labelled estimated" grep -Eq '^dot .* 7 +[0-9.]+ GFLOP/J +external wall, estimated' "$work/full/table.txt"
+check "stated watts are used and labelled estimated" grep -Eq '^dot .* 7 +[0-9.e+-]+ GFLOP/J +external wall, estimated' "$work/full/table.txt"
 check "--benchmark_out in Google Benchmark's CSV" has "$work/gb.csv" '^name,iterations,real_time'
 check "display shows aggregates only" hasnt "$work/full.out" 'dot/joule/4096/repeats:2/real_time  '
 
@@ -71,6 +71,7 @@ check "fake RAPL run exits 0" test $rc -eq 0
 check "RAPL windows raised to 0.5 s" has "$work/rapl.out" 'raised --benchmark_min_time from 0.01 s to 0.5 s'
 check "RAPL figures labelled measured" grep -Eq '^dot .* rapl package, measured' "$work/rapl/table.txt"
 check "measured figures say no ESTIMATED" hasnt "$work/rapl/table.txt" 'ESTIMATED'
+check "idle power measured for net figures" grep -Eq '^idle: [0-9.]+ W measured at start-up' "$work/rapl/table.txt"
 "$bin" compare "$work/rapl/joule-bench.json" "$work/full/joule-bench.json" >"$work/cmp3.out" 2>&1
 check "compare never mixes measured and estimated" has "$work/cmp3.out" 'measured and estimated figures are never compared'
 

@@ -21,7 +21,8 @@
 // the benchmarks a family opts in, by regex over the full name:
 //     JOULE_BENCH_SHORT("sgemm/.*/(256x256x256|1024x1024x1024)/threads:1");
 // Keep a family's short selection to a few shapes that show its in-cache and out-of-cache
-// behaviour against each peer; --full runs everything.
+// behaviour against each peer; --full runs everything. A family may also register extra shapes
+// only when the environment has JOULE_BENCH_FULL=1, which `joule-bench --full` sets.
 #pragma once
 
 #include <chrono>

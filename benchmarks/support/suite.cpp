@@ -306,6 +306,8 @@ namespace joule_bench
         double joules = 0;
         if (s_.estimate_from_model)
             joules = joule::energy::estimate_joules(s_.model, seconds, std::min(t, L.cpus), flops, bytes);
+        else if (s_.constant_watts > 0)
+            joules = s_.constant_watts * seconds;
         else
         {
             const energy_timeline::window e = s_.timeline->between(record->end_seconds - seconds, record->end_seconds);
@@ -496,7 +498,7 @@ namespace joule_bench
     // ---- table and CSV -------------------------------------------------------------------------
 
     std::string format_table(const std::vector<result_row>& rows, const machine_limits& L,
-                             const joule::energy::meter& m)
+                             const joule::energy::meter& m, double idle_watts)
     {
         std::ostringstream o;
         const std::string quality = joule::energy::to_string(m.quality());
@@ -573,6 +575,13 @@ namespace joule_bench
             o << "*: the working set fits in the last-level cache, so DRAM bandwidth does not bound it (> 100% "
                  "is possible)\n";
         o << "energy: " << m.source() << ", scope " << joule::energy::to_string(m.scope()) << ", " << quality << "\n";
+        if (idle_watts > 0)
+        {
+            char idle[160];
+            std::snprintf(idle, sizeof idle, "idle: %.3g W measured at start-up (W above is gross; the CSV has net of idle)\n",
+                          idle_watts);
+            o << idle;
+        }
         if (m.quality() == joule::energy::quality::estimated)
             o << "ESTIMATED: no power sensor was read; W and per-joule figures come from the stated model above "
                  "(set it with --power-model, or give a meter: README 'Real power numbers'). Do not compare them "
@@ -580,7 +589,7 @@ namespace joule_bench
         return o.str();
     }
 
-    std::string format_csv(const std::vector<result_row>& rows, const joule::energy::meter& m)
+    std::string format_csv(const std::vector<result_row>& rows, const joule::energy::meter& m, double idle_watts)
     {
         auto q = [](const std::string& s) {
             std::string out = "\"";
@@ -607,7 +616,7 @@ namespace joule_bench
         o << "name,kernel,impl,shape,threads,aggregate,iterations,seconds_per_iteration,flops_per_iteration,"
              "bytes_per_iteration,gflops,gbs,bound,limit,limit_value,pct_of_limit,in_cache,vs_best_peer,best_peer,"
              "joules_per_iteration,watts,gflop_per_joule,gb_per_joule,energy_source,energy_scope,energy_quality,"
-             "energy_note,error\n";
+             "energy_note,error,idle_watts,watts_net_of_idle\n";
         for (const result_row& r : rows)
         {
             o << q(r.name) << ',' << q(r.kernel) << ',' << q(r.impl) << ',' << q(r.shape) << ',' << r.threads << ','
@@ -622,7 +631,9 @@ namespace joule_bench
               << (r.energy_ok && r.w.flops > 0 ? num(r.gflop_per_joule) : "") << ','
               << (r.energy_ok && r.w.bytes > 0 ? num(r.gb_per_joule) : "") << ',' << q(m.source()) << ','
               << joule::energy::to_string(m.scope()) << ',' << joule::energy::to_string(m.quality()) << ','
-              << q(r.energy_note) << ',' << q(r.error ? r.error_message : "") << '\n';
+              << q(r.energy_note) << ',' << q(r.error ? r.error_message : "") << ','
+              << (idle_watts > 0 ? num(idle_watts) : "") << ','
+              << (idle_watts > 0 && r.energy_ok ? num(r.watts - idle_watts) : "") << '\n';
         }
         return o.str();
     }

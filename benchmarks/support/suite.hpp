@@ -92,7 +92,9 @@ namespace joule_bench
         energy_timeline* timeline = nullptr;
         joule::energy::power_model model; ///< used when the meter is the estimate
         bool estimate_from_model = false; ///< the meter is the model estimate: use run threads and work
+        double constant_watts = 0;        ///< > 0: a stated constant wattage (joules = watts x wall time)
         bool display_aggregates_only = false;
+        double idle_watts = 0; ///< measured at start-up with nothing running (0: not measured)
     };
 
     /// Wraps the display reporter: enriches runs and keeps them (and their rows) for the files.
@@ -122,6 +124,6 @@ namespace joule_bench
     std::string energy_tag(const joule::energy::meter& m);
 
     std::string format_table(const std::vector<result_row>& rows, const machine_limits& L,
-                             const joule::energy::meter& m);
-    std::string format_csv(const std::vector<result_row>& rows, const joule::energy::meter& m);
+                             const joule::energy::meter& m, double idle_watts);
+    std::string format_csv(const std::vector<result_row>& rows, const joule::energy::meter& m, double idle_watts);
 } // namespace joule_bench
