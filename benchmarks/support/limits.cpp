@@ -438,9 +438,18 @@ namespace joule_bench
             return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
         }
 
+        double load_average_1min()
+        {
+            std::ifstream in("/proc/loadavg");
+            double load = 0;
+            in >> load;
+            return load;
+        }
+
         machine_limits measure(bool quick)
         {
             machine_limits L;
+            L.load_average = load_average_1min();
             const double window = quick ? 0.005 : 0.15;
             const int tries = quick ? 1 : 3;
             L.cpus = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
@@ -611,6 +620,7 @@ namespace joule_bench
           << "  \"triad_gbs_all\": " << triad_gbs_all << ",\n"
           << "  \"memory_test_bytes\": " << memory_test_bytes << ",\n"
           << "  \"cache_source\": " << json::quote(cache_source) << ",\n"
+          << "  \"load_average\": " << load_average << ",\n"
           << "  \"caches\": [";
         for (std::size_t i = 0; i < caches.size(); ++i)
             o << (i ? ", " : "") << "{\"level\": " << caches[i].level << ", \"type\": " << json::quote(caches[i].type)
@@ -644,6 +654,7 @@ namespace joule_bench
             L.triad_gbs_all = v.number_or("triad_gbs_all", 0);
             L.memory_test_bytes = v.number_or("memory_test_bytes", 0);
             L.cache_source = v.string_or("cache_source", "");
+            L.load_average = v.number_or("load_average", 0);
             L.caches.clear();
             if (const json::value* cs = v.find("caches"))
                 for (const json::value& c : cs->items)
@@ -690,6 +701,11 @@ namespace joule_bench
         std::fprintf(stderr, "joule-bench: measuring this machine's limits (%s; cached in %s)\n", key.c_str(),
                      cache_path.empty() ? "nowhere: no HOME" : cache_path.c_str());
         L = measure(o.quick);
+        if (L.load_average >= 0.5)
+            std::fprintf(stderr,
+                         "joule-bench: warning: the machine was busy while its limits were measured (load %.2f on %d "
+                         "CPUs): they may be low; measure again on a quiet machine with --remeasure-limits\n",
+                         L.load_average, L.cpus);
         L.key = key;
         L.cpu_model = model;
         L.isa = arch.isa;

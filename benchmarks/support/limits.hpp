@@ -32,6 +32,7 @@ namespace joule_bench
         double memory_test_bytes = 0;                  ///< per array
         std::vector<cache_level> caches;
         std::string cache_source;                      ///< sysfs, or Google Benchmark's CPU info
+        double load_average = 0;                       ///< 1-minute load when measured (others' work lowers the limits)
 
         /// The last-level cache's total size (bytes), 0 when unknown.
         double last_level_cache_bytes() const;
