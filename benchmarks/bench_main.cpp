@@ -36,7 +36,8 @@ namespace
 
     constexpr double default_short_budget = 240; // seconds of benchmarks: the short run stays under 5 minutes
     constexpr double short_min_time = 0.1;
-    constexpr double timeline_period = 0.01;
+    constexpr double timeline_period = 0.01;          // sysfs and files: cheap to read 100 times a second
+    constexpr double command_timeline_period = 0.25;  // an external command is a process per sample
 
     int bad_input(const std::string& message)
     {
@@ -286,7 +287,12 @@ namespace
         }
         const bool from_model = meter->source().rfind("estimate", 0) == 0;
         const bool linear_in_time = from_model || cl.watts > 0;
-        const double required = linear_in_time ? 0.0 : std::max(meter->min_window_seconds(), 50 * timeline_period);
+        // Windows long enough for the source's resolution, and for the timeline's interpolated
+        // edges to matter little: 50 samples (0.5 s) at 10 ms, 10 samples (2.5 s) for a command.
+        const bool command_source = meter->source().rfind("external command", 0) == 0;
+        const double period = command_source ? command_timeline_period : timeline_period;
+        const double edges = command_source ? 10 * period : 50 * period;
+        const double required = linear_in_time ? 0.0 : std::max(meter->min_window_seconds(), edges);
         const bool filter_given = std::any_of(cl.passthrough.begin(), cl.passthrough.end(), [](const std::string& a) {
             return a.rfind("--benchmark_filter=", 0) == 0 && a.size() > 19;
         });
@@ -411,7 +417,7 @@ namespace
         // Run.
         std::unique_ptr<energy_timeline> timeline;
         if (!linear_in_time)
-            timeline = std::make_unique<energy_timeline>(*meter, timeline_period);
+            timeline = std::make_unique<energy_timeline>(*meter, period);
         // Idle power, for net-of-idle figures (edge boards idle at a large share of their load).
         double idle_watts = 0;
         if (timeline && meter->quality() == joule::energy::quality::measured)
