@@ -18,8 +18,16 @@
 #include <string>
 #include <vector>
 
+#if defined(_WIN32)
+#include <fstream>
+#define JOULE_DETAIL_POPEN _popen
+#define JOULE_DETAIL_PCLOSE _pclose
+#else
 #include <fcntl.h>
 #include <unistd.h>
+#define JOULE_DETAIL_POPEN ::popen
+#define JOULE_DETAIL_PCLOSE ::pclose
+#endif
 
 #include "joule/detail/config.hpp"
 #include "joule/error.hpp"
@@ -185,6 +193,17 @@ namespace joule
         inline file_result read_small_file(const std::string& path)
         {
             file_result r;
+#if defined(_WIN32)
+            std::ifstream in(path, std::ios::binary);
+            if (!in)
+            {
+                r.error_number = ENOENT;
+                return r;
+            }
+            r.text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+            r.ok = true;
+            return r;
+#else
             const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
             if (fd < 0)
             {
@@ -212,13 +231,14 @@ namespace joule
             ::close(fd);
             r.ok = true;
             return r;
+#endif
         }
 
         /// Runs a shell command and returns what it printed on stdout. The default command runner.
         inline file_result run_shell_command(const std::string& command)
         {
             file_result r;
-            FILE* pipe = ::popen(command.c_str(), "r");
+            FILE* pipe = JOULE_DETAIL_POPEN(command.c_str(), "r");
             if (pipe == nullptr)
             {
                 r.error_number = errno;
@@ -228,7 +248,7 @@ namespace joule
             std::size_t n;
             while ((n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0 && r.text.size() < 65536)
                 r.text.append(buffer, n);
-            const int status = ::pclose(pipe);
+            const int status = JOULE_DETAIL_PCLOSE(pipe);
             r.ok = status == 0;
             if (!r.ok)
                 r.error_number = status < 0 ? errno : 0;
