@@ -167,10 +167,12 @@ namespace joule_bench
 
     void energy_timeline::take()
     {
-        joule::energy::reading r = meter_.read();
+        const joule::energy::reading r = meter_.read();
         const double t = detail::steady_seconds();
         std::lock_guard<std::mutex> lock(mutex_);
-        samples_.push_back({t, std::move(r)});
+        samples_.push_back({t, r.joules, r.failures, r.valid});
+        if (!r.valid)
+            last_error_ = r.error;
     }
 
     energy_timeline::window energy_timeline::between(double t0, double t1)
@@ -198,18 +200,18 @@ namespace joule_bench
         if (lo0 != samples_.begin() && lo0->t > t0)
             --lo0;
         for (auto it = lo0; it <= hi1; ++it)
-            if (!it->r.valid || it->r.failures != lo0->r.failures)
+            if (!it->valid || it->failures != lo0->failures)
             {
-                w.note = "meter failed during the window: " + (it->r.error.empty() ? "gap" : it->r.error);
+                w.note = "meter failed during the window: " + (last_error_.empty() ? "gap" : last_error_);
                 return w;
             }
         auto interpolate = [&](double t) {
             auto b = after(t);
             if (b == samples_.begin() || b->t == t)
-                return b->r.joules;
+                return b->joules;
             auto a = b - 1;
             const double f = (t - a->t) / (b->t - a->t);
-            return a->r.joules + f * (b->r.joules - a->r.joules);
+            return a->joules + f * (b->joules - a->joules);
         };
         w.joules = interpolate(t1) - interpolate(t0);
         w.ok = true;

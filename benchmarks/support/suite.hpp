@@ -48,16 +48,19 @@ namespace joule_bench
         window between(double t0, double t1);
 
     private:
-        struct sample
+        struct sample // small: a long run keeps 100 a second
         {
             double t;
-            joule::energy::reading r;
+            double joules;
+            std::uint64_t failures;
+            bool valid;
         };
         void take();
 
         joule::energy::meter& meter_;
         std::mutex mutex_;
         std::vector<sample> samples_;
+        std::string last_error_;
         bool stop_ = false;
         std::thread thread_;
     };
