@@ -13,6 +13,7 @@
 #include <ctime>
 #include <fstream>
 #include <functional>
+#include <string>
 #include <sstream>
 #include <thread>
 #include <vector>
@@ -353,6 +354,44 @@ namespace joule_bench
             return 12.0 * double(n);
         }
 
+        /// The same triad with non-temporal stores, which skip the read-for-ownership of `a`: what
+        /// streaming kernels (memcpy, conversions) can reach. Regular stores where there are none.
+        double triad_pass_streaming(float* a, const float* b, const float* c, std::size_t n)
+        {
+#if defined(__AVX512F__) || defined(__AVX__) || defined(__SSE2__)
+#if defined(__AVX512F__)
+            constexpr std::size_t w = 16;
+            const __m512 s = _mm512_set1_ps(1.5f);
+#elif defined(__AVX__)
+            constexpr std::size_t w = 8;
+            const __m256 s = _mm256_set1_ps(1.5f);
+#else
+            constexpr std::size_t w = 4;
+            const __m128 s = _mm_set1_ps(1.5f);
+#endif
+            std::size_t i = 0;
+            for (; i < n && reinterpret_cast<std::uintptr_t>(a + i) % (w * sizeof(float)) != 0; ++i)
+                a[i] = b[i] + 1.5f * c[i];
+            for (; i + w <= n; i += w)
+            {
+#if defined(__AVX512F__)
+                _mm512_stream_ps(a + i, _mm512_add_ps(_mm512_loadu_ps(b + i), _mm512_mul_ps(s, _mm512_loadu_ps(c + i))));
+#elif defined(__AVX__)
+                _mm256_stream_ps(a + i, _mm256_add_ps(_mm256_loadu_ps(b + i), _mm256_mul_ps(s, _mm256_loadu_ps(c + i))));
+#else
+                _mm_stream_ps(a + i, _mm_add_ps(_mm_loadu_ps(b + i), _mm_mul_ps(s, _mm_loadu_ps(c + i))));
+#endif
+            }
+            for (; i < n; ++i)
+                a[i] = b[i] + 1.5f * c[i];
+            _mm_sfence();
+            benchmark::ClobberMemory();
+            return 12.0 * double(n);
+#else
+            return triad_pass(a, b, c, n);
+#endif
+        }
+
         double clock_loop_ghz(double window)
         {
 #if defined(__GNUC__) && (defined(__x86_64__) || defined(__aarch64__))
@@ -438,18 +477,34 @@ namespace joule_bench
             return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
         }
 
-        double load_average_1min()
+        /// The share of every CPU's time that others used over `seconds` while this process slept
+        /// (from /proc/stat; 0 where it cannot be read).
+        double others_busy_fraction(double seconds)
         {
-            std::ifstream in("/proc/loadavg");
-            double load = 0;
-            in >> load;
-            return load;
+            auto snapshot = [](double& busy, double& total) {
+                std::ifstream in("/proc/stat");
+                std::string cpu;
+                in >> cpu;
+                double v[10] = {};
+                busy = total = 0;
+                for (int k = 0; k < 10 && (in >> v[k]); ++k)
+                    total += v[k];
+                busy = total - v[3] - v[4]; // idle, iowait
+                return cpu == "cpu" && total > 0;
+            };
+            double b0, t0, b1, t1;
+            if (!snapshot(b0, t0))
+                return 0;
+            std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
+            if (!snapshot(b1, t1) || t1 <= t0)
+                return 0;
+            return std::max(0.0, (b1 - b0) / (t1 - t0));
         }
 
         machine_limits measure(bool quick)
         {
             machine_limits L;
-            L.load_average = load_average_1min();
+            L.others_busy = quick ? 0 : others_busy_fraction(0.3);
             const double window = quick ? 0.005 : 0.15;
             const int tries = quick ? 1 : 3;
             L.cpus = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
@@ -493,15 +548,21 @@ namespace joule_bench
                                },
                                quick ? 0.005 : 0.3, tries) *
                            1e-9;
-            L.triad_gbs_1 = best_rate(
-                                [&](std::uint64_t passes) {
-                                    double b = 0;
-                                    for (std::uint64_t p = 0; p < passes; ++p)
-                                        b += triad_pass(m.a.data(), m.b.data(), m.c.data(), n);
-                                    return b;
-                                },
-                                quick ? 0.005 : 0.3, tries) *
-                            1e-9;
+            // Triad: the better of regular and streaming stores (STREAM counts 12 bytes either way).
+            auto triad_one = [&](double (*pass)(float*, const float*, const float*, std::size_t)) {
+                return best_rate(
+                           [&](std::uint64_t passes) {
+                               double b = 0;
+                               for (std::uint64_t p = 0; p < passes; ++p)
+                                   b += pass(m.a.data(), m.b.data(), m.c.data(), n);
+                               return b;
+                           },
+                           quick ? 0.005 : 0.3, tries) *
+                       1e-9;
+            };
+            const double triad_regular = triad_one(triad_pass), triad_streaming = triad_one(triad_pass_streaming);
+            L.triad_gbs_1 = std::max(triad_regular, triad_streaming);
+            L.triad_method = triad_streaming > triad_regular ? "streaming stores" : "regular stores";
             const std::size_t chunk = n / static_cast<std::size_t>(L.cpus);
             L.read_gbs_all = best_rate_all(
                                  [&](std::uint64_t passes, int t) {
@@ -512,16 +573,19 @@ namespace joule_bench
                                  },
                                  L.cpus, quick ? 0.005 : 0.3, tries) *
                              1e-9;
-            L.triad_gbs_all = best_rate_all(
-                                  [&](std::uint64_t passes, int t) {
-                                      const std::size_t off = chunk * static_cast<std::size_t>(t);
-                                      double b = 0;
-                                      for (std::uint64_t p = 0; p < passes; ++p)
-                                          b += triad_pass(m.a.data() + off, m.b.data() + off, m.c.data() + off, chunk);
-                                      return b;
-                                  },
-                                  L.cpus, quick ? 0.005 : 0.3, tries) *
-                              1e-9;
+            auto triad_all = [&](double (*pass)(float*, const float*, const float*, std::size_t)) {
+                return best_rate_all(
+                           [&](std::uint64_t passes, int t) {
+                               const std::size_t off = chunk * static_cast<std::size_t>(t);
+                               double b = 0;
+                               for (std::uint64_t p = 0; p < passes; ++p)
+                                   b += pass(m.a.data() + off, m.b.data() + off, m.c.data() + off, chunk);
+                               return b;
+                           },
+                           L.cpus, quick ? 0.005 : 0.3, tries) *
+                       1e-9;
+            };
+            L.triad_gbs_all = std::max(triad_all(triad_pass), triad_all(triad_pass_streaming));
             L.measured_at = utc_now();
             return L;
         }
@@ -620,7 +684,8 @@ namespace joule_bench
           << "  \"triad_gbs_all\": " << triad_gbs_all << ",\n"
           << "  \"memory_test_bytes\": " << memory_test_bytes << ",\n"
           << "  \"cache_source\": " << json::quote(cache_source) << ",\n"
-          << "  \"load_average\": " << load_average << ",\n"
+          << "  \"others_busy\": " << others_busy << ",\n"
+          << "  \"triad_method\": " << json::quote(triad_method) << ",\n"
           << "  \"caches\": [";
         for (std::size_t i = 0; i < caches.size(); ++i)
             o << (i ? ", " : "") << "{\"level\": " << caches[i].level << ", \"type\": " << json::quote(caches[i].type)
@@ -654,7 +719,8 @@ namespace joule_bench
             L.triad_gbs_all = v.number_or("triad_gbs_all", 0);
             L.memory_test_bytes = v.number_or("memory_test_bytes", 0);
             L.cache_source = v.string_or("cache_source", "");
-            L.load_average = v.number_or("load_average", 0);
+            L.others_busy = v.number_or("others_busy", 0);
+            L.triad_method = v.string_or("triad_method", "");
             L.caches.clear();
             if (const json::value* cs = v.find("caches"))
                 for (const json::value& c : cs->items)
@@ -701,11 +767,11 @@ namespace joule_bench
         std::fprintf(stderr, "joule-bench: measuring this machine's limits (%s; cached in %s)\n", key.c_str(),
                      cache_path.empty() ? "nowhere: no HOME" : cache_path.c_str());
         L = measure(o.quick);
-        if (L.load_average >= 0.5)
+        if (L.others_busy >= 0.2)
             std::fprintf(stderr,
-                         "joule-bench: warning: the machine was busy while its limits were measured (load %.2f on %d "
-                         "CPUs): they may be low; measure again on a quiet machine with --remeasure-limits\n",
-                         L.load_average, L.cpus);
+                         "joule-bench: warning: other programs used %.0f%% of the %d CPUs while the limits were measured: "
+                         "they may be low; measure again on a quiet machine with --remeasure-limits\n",
+                         100 * L.others_busy, L.cpus);
         L.key = key;
         L.cpu_model = model;
         L.isa = arch.isa;

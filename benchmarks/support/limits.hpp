@@ -28,11 +28,12 @@ namespace joule_bench
         double int8_gops_1 = 0, int8_gops_all = 0;     ///< int8 dot peak (2 ops per multiply-add)
         std::string int8_method;
         double read_gbs_1 = 0, read_gbs_all = 0;       ///< memory read bandwidth (out of cache)
-        double triad_gbs_1 = 0, triad_gbs_all = 0;     ///< a = b + s*c, counting 12 bytes per element
+        double triad_gbs_1 = 0, triad_gbs_all = 0;     ///< a = b + s*c, counting 12 bytes per element (STREAM)
         double memory_test_bytes = 0;                  ///< per array
         std::vector<cache_level> caches;
         std::string cache_source;                      ///< sysfs, or Google Benchmark's CPU info
-        double load_average = 0;                       ///< 1-minute load when measured (others' work lowers the limits)
+        double others_busy = 0;                       ///< share of the CPUs others used just before measuring (0..1)
+        std::string triad_method;                      ///< the faster of regular and streaming stores
 
         /// The last-level cache's total size (bytes), 0 when unknown.
         double last_level_cache_bytes() const;

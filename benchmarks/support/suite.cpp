@@ -571,12 +571,12 @@ namespace joule_bench
                       L.int8_gops_1, L.int8_gops_all, L.read_gbs_1, L.read_gbs_all, L.triad_gbs_1, L.triad_gbs_all,
                       L.clock_ghz);
         o << line;
-        if (L.load_average >= 0.5)
+        if (L.others_busy >= 0.2)
         {
             std::snprintf(line, sizeof line,
-                          "WARNING: the limits were measured on a busy machine (load %.2f): %% of limit may read high; "
-                          "--remeasure-limits on a quiet machine\n",
-                          L.load_average);
+                          "WARNING: other programs used %.0f%% of the CPUs while the limits were measured: %% of limit "
+                          "may read high; --remeasure-limits on a quiet machine\n",
+                          100 * L.others_busy);
             o << line;
         }
         o << "joule/best peer: the best peer's time over joule's for the same kernel, shape and threads (> 1: joule "
