@@ -330,6 +330,12 @@ namespace
         if (!cl.out.empty() && !writable(cl.out, error))
             return bad_input("cannot write --benchmark_out='" + cl.out + "': " + error);
 
+        // The suite's own lines go to stdout, unless the display is JSON or CSV there.
+        const bool machine_display = std::any_of(cl.passthrough.begin(), cl.passthrough.end(), [](const std::string& a) {
+            return a == "--benchmark_format=json" || a == "--benchmark_format=csv";
+        });
+        std::FILE* const text = machine_display ? stderr : stdout;
+
         // Selection.
         std::vector<std::string> names;
         const std::string filter = benchmark::GetBenchmarkFilter();
@@ -380,30 +386,30 @@ namespace
         const machine_limits limits = machine_limits_for_this_machine(lo, from_cache, cache_path);
 
         const joule::arch_info arch = joule::compiled_arch();
-        std::printf("joule-bench: kernels built for isa=%s simd=%s (%zu float lanes), xsimd %d.%d\n", arch.isa,
+        std::fprintf(text, "joule-bench: kernels built for isa=%s simd=%s (%zu float lanes), xsimd %d.%d\n", arch.isa,
                     arch.simd, arch.float_lanes, arch.xsimd_version_major, arch.xsimd_version_minor);
-        std::printf("joule-bench: limits %s: %s\n",
+        std::fprintf(text, "joule-bench: limits %s: %s\n",
                     from_cache ? ("cached " + limits.measured_at + " (--remeasure-limits to redo)").c_str()
                                : ("measured now, " + limits.measured_at).c_str(),
                     describe_limits(limits).c_str());
-        std::printf("joule-bench: energy: %s, scope %s, %s", meter->source().c_str(),
+        std::fprintf(text, "joule-bench: energy: %s, scope %s, %s", meter->source().c_str(),
                     joule::energy::to_string(meter->scope()), joule::energy::to_string(meter->quality()));
         if (meter->quality() == joule::energy::quality::estimated)
-            std::printf(" (ESTIMATED: no power sensor read; see README 'Real power numbers')");
-        std::printf("\n");
+            std::fprintf(text, " (ESTIMATED: no power sensor read; see README 'Real power numbers')");
+        std::fprintf(text, "\n");
         for (const std::string& line : meter->detection_log())
-            std::printf("joule-bench:   not used: %s\n", line.c_str());
+            std::fprintf(text, "joule-bench:   not used: %s\n", line.c_str());
         if (!min_time_note.empty())
-            std::printf("joule-bench: %s\n", min_time_note.c_str());
-        std::printf("joule-bench: %zu benchmarks, %s selection%s, min_time %.3g s\n", names.size(),
+            std::fprintf(text, "joule-bench: %s\n", min_time_note.c_str());
+        std::fprintf(text, "joule-bench: %zu benchmarks, %s selection%s, min_time %.3g s\n", names.size(),
                     short_mode ? "short" : (cl.full ? "full" : "filtered"),
                     budget > 0 ? (", budget " + mmss(budget)).c_str() : "", min_time);
         if (!not_opted_in.empty())
         {
-            std::printf("joule-bench: not in the short run (no JOULE_BENCH_SHORT):");
+            std::fprintf(text, "joule-bench: not in the short run (no JOULE_BENCH_SHORT):");
             for (const std::string& k : not_opted_in)
-                std::printf(" %s", k.c_str());
-            std::printf(" (--full runs them)\n");
+                std::fprintf(text, " %s", k.c_str());
+            std::fprintf(text, " (--full runs them)\n");
         }
         std::fflush(stdout);
 
@@ -428,7 +434,7 @@ namespace
             const energy_timeline::window w = timeline->between(t0, detail::steady_seconds());
             if (w.ok)
                 idle_watts = w.joules / idle_window;
-            std::printf("joule-bench: idle power %s\n", w.ok ? (std::to_string(idle_watts) + " W").c_str()
+            std::fprintf(text, "joule-bench: idle power %s\n", w.ok ? (std::to_string(idle_watts) + " W").c_str()
                                                             : ("unavailable: " + w.note).c_str());
         }
         suite_settings ss;
@@ -486,7 +492,7 @@ namespace
                 table += " " + n;
             table += "\n";
         }
-        std::printf("\n%s", table.c_str());
+        std::fprintf(text, "\n%s", table.c_str());
         bool ok = true;
         if (!cl.results.empty())
         {
@@ -508,7 +514,7 @@ namespace
         }
         benchmark::Shutdown(); // after the outputs: it frees the context they print
         if (!cl.results.empty() && ok)
-            std::printf("results: %s\n", cl.results.c_str());
+            std::fprintf(text, "results: %s\n", cl.results.c_str());
         return ok ? 0 : 3;
     }
 } // namespace

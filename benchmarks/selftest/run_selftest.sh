@@ -46,6 +46,12 @@ check "stated watts are used and labelled estimated" grep -Eq '^dot .* 7 +[0-9.e
 check "--benchmark_out in Google Benchmark's CSV" has "$work/gb.csv" '^name,iterations,real_time'
 check "display shows aggregates only" hasnt "$work/full.out" 'dot/joule/4096/repeats:2/real_time  '
 
+# Google Benchmark's JSON display: stdout stays valid JSON (the suite's own lines go to stderr).
+"$bin" "${common[@]}" --benchmark_format=json >"$work/display.json" 2>"$work/display.err"
+check "JSON display exits 0" test $? -eq 0
+check "JSON display parses" "$bin" compare "$work/display.json" "$work/display.json" >/dev/null 2>&1
+check "the table went to stderr" has "$work/display.err" 'joule/best peer'
+
 # 3. compare, same energy model: speed and energy ratios.
 "$bin" compare "$work/full/joule-bench.json" "$work/full/joule-bench.json" >"$work/cmp.out" 2>&1
 check "compare of a run with itself exits 0" test $? -eq 0
