@@ -64,7 +64,9 @@ lock=()
 
 say "== running joule-bench"
 set +e
-"${lock[@]}" "$build/benchmarks/joule-bench" "${args[@]}" "${extra[@]}" 2>&1 | tee "$partial/console.txt"
+# joule-bench names the (still partial) folder last; this script names the final one instead.
+"${lock[@]}" "$build/benchmarks/joule-bench" "${args[@]}" "${extra[@]}" 2>&1 |
+  awk -v hide="results: $partial" '$0 != hide { print; fflush() }' | tee "$partial/console.txt"
 status=${PIPESTATUS[0]}
 set -e
 [ "$status" -eq 0 ] || die "joule-bench failed (exit $status); no results kept"
