@@ -68,6 +68,9 @@ namespace
     }
 } // namespace
 
+// The short run: both sizes of the f16 pair and the memcpy reference (bf16 runs with --full).
+JOULE_BENCH_SHORT("^(f32_to_f16|f16_to_f32|copy_6_bytes_per_element)/");
+
 // 4096 elements stay in L1/L2; 16M elements (96 MiB of traffic) are far beyond the L3.
 BENCHMARK(bm_narrow<joule::f16>)->Name("f32_to_f16/joule")->Arg(4096)->Arg(1 << 24)->UseRealTime();
 BENCHMARK(bm_widen<joule::f16>)->Name("f16_to_f32/joule")->Arg(4096)->Arg(1 << 24)->UseRealTime();

@@ -5,12 +5,14 @@
 //   joule/matrix_view.hpp  the non-owning 2-D view kernels take
 //   joule/executor.hpp     sequential, thread_pool, openmp, or your own pool
 //   joule/arch.hpp     the instruction set the kernels were compiled for
+//   joule/energy.hpp   energy meter (RAPL, hwmon, perf, external, estimate) for your own code
 //   joule/error.hpp    joule::error, thrown on bad arguments
 //   joule/version.hpp  JOULE_VERSION_MAJOR / _MINOR / _PATCH / _STRING
 #pragma once
 
 #include "joule/arch.hpp"
 #include "joule/convert.hpp"
+#include "joule/energy.hpp"
 #include "joule/error.hpp"
 #include "joule/executor.hpp"
 #include "joule/matrix_view.hpp"
