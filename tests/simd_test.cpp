@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <type_traits>
 #include <vector>
 
 #include <joule/detail/simd/simd.hpp>
@@ -34,6 +35,15 @@ void check_layer()
     simd::store(out.data(), simd::fma(b, simd::splat<A>(2.0f), simd::splat<A>(1.0f)));
     for (std::size_t i = 0; i < w; ++i)
         CHECK(out[i] == v[i] * 2 + 1);
+
+    // fma rounds once where the hardware has fused multiply-add: (1 + 2^-12)^2 - (1 + 2^-11) is
+    // 2^-24 exactly, while a separate multiply rounds the square to 1 + 2^-11 and gives 0.
+    const float e = 1.0f + std::ldexp(1.0f, -12);
+    simd::store(out.data(), simd::fma(simd::splat<A>(e), simd::splat<A>(e), simd::splat<A>(-(1.0f + std::ldexp(1.0f, -11)))));
+#if defined(__FMA__) || defined(__aarch64__)
+    if (!std::is_same<A, simd::scalar_arch>::value)
+        CHECK(out[w - 1] == std::ldexp(1.0f, -24));
+#endif
 
     simd::store(out.data(), simd::select(b > simd::splat<A>(0.0f), b, simd::splat<A>(0.0f)));
     for (std::size_t i = 0; i < w; ++i)

@@ -180,7 +180,16 @@ namespace joule
         JOULE_ALWAYS_INLINE xsimd::batch<T, A> fma(const xsimd::batch<T, A>& a, const xsimd::batch<T, A>& b,
                                                    const xsimd::batch<T, A>& c) noexcept
         {
-            return xsimd::fma(a, b, c);
+#if XSIMD_VERSION_MAJOR < 11 && defined(__AVX512F__)
+            // xsimd gained AVX-512 fma in 11.0; before, it is a multiply and an add (two roundings,
+            // half the throughput).
+            if constexpr (std::is_base_of<xsimd::avx512f, A>::value && std::is_same<T, float>::value)
+                return _mm512_fmadd_ps(a, b, c);
+            else if constexpr (std::is_base_of<xsimd::avx512f, A>::value && std::is_same<T, double>::value)
+                return _mm512_fmadd_pd(a, b, c);
+            else
+#endif
+                return xsimd::fma(a, b, c);
         }
         template <class T, class A>
         JOULE_ALWAYS_INLINE xsimd::batch<T, A> max(const xsimd::batch<T, A>& a, const xsimd::batch<T, A>& b) noexcept
