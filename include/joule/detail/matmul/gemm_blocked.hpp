@@ -60,10 +60,12 @@ namespace joule
             return b.data;
         }
 
+        /// The blocks in use for arch A. Mutable only so the tests can shrink them and reach
+        /// every loop edge with small matrices; nothing else writes it.
         template <class A>
-        const gemm_blocking& blocking_for() noexcept
+        gemm_blocking& blocking_for() noexcept
         {
-            static const gemm_blocking b = make_blocking(machine_caches(), tile_shape<A>::mr, tile_shape<A>::nr);
+            static gemm_blocking b = make_blocking(machine_caches(), tile_shape<A>::mr, tile_shape<A>::nr);
             return b;
         }
 
