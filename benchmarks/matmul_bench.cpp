@@ -1,0 +1,466 @@
+// Benchmarks for joule/matmul.hpp beside OpenBLAS, BLIS and Eigen, in one binary and run.
+//
+//   sgemm/<impl>/<n>x<n>x<n>/threads:<T>           square f32 GEMM (GFLOP/s, % of FMA peak)
+//   linear_f32/<impl>/M<m>_N<n>_K<k>/threads:<T>   Y = X * W^T, W N x K, LLM shapes; joule with
+//                                                  W packed once (pack(W.t())), peers with W as is
+//   linear_f16/joule/..., linear_bf16/joule/...    the same with 16-bit weights
+//   machine_fma_peak/joule/threads:1               this core's measured FMA peak (the "%peak" base)
+//   machine_read_bw/std/512MiB/threads:1           one core's read bandwidth (the "%read_bw" base)
+//
+// Peers are loaded at run time with dlopen(RTLD_LOCAL) from the paths CMake found, so that
+// OpenBLAS's and BLIS's identically named BLAS/CBLAS symbols can never shadow each other, and
+// each is checked to be the library it claims (openblas_get_config(), bli_info_get_version_str(),
+// and dladdr() of the very function called). Their thread counts are set explicitly before
+// every benchmark (openblas_set_num_threads, bli_thread_set_num_threads); Eigen is built
+// without OpenMP here, so it is single-threaded and only has threads:1 rows. At M = 1 the
+// OpenBLAS row calls cblas_sgemv, which is what an engine would call for one token.
+//
+// The default set is lean (the whole joule-bench default run must fit in a few minutes);
+// JOULE_BENCH_FULL=1 in the environment adds 2048^3, two-thread rows for every size and the
+// remaining LLM shapes.
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <functional>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include <benchmark/benchmark.h>
+
+#include <joule/matmul.hpp>
+
+#include "support/report.hpp"
+
+#if defined(JOULE_BENCH_OPENBLAS_PATH) || defined(JOULE_BENCH_BLIS_PATH)
+#include <dlfcn.h>
+#endif
+#if defined(JOULE_BENCH_BLIS_PATH)
+#include <blis.h>
+#endif
+#if defined(JOULE_BENCH_EIGEN)
+#include <Eigen/Core>
+#endif
+
+namespace
+{
+    // ---- machine limits, measured once ---------------------------------------------------------
+    /// GFLOP/s of one core running 16 independent FMA chains on joule's native registers.
+    double fma_peak_gflops()
+    {
+        static const double peak = [] {
+            using batch = joule::simd::batch<float>;
+            constexpr int chains = 16;
+            batch acc[chains];
+            for (int c = 0; c < chains; ++c)
+                acc[c] = batch(float(c));
+            const batch x(0.999999f), y(1e-7f);
+            const long iterations = 20'000'000;
+            double best = 0;
+            for (int rep = 0; rep < 3; ++rep)
+            {
+                const auto t0 = std::chrono::steady_clock::now();
+                for (long i = 0; i < iterations; ++i)
+                {
+                    JOULE_UNROLL
+                    for (int c = 0; c < chains; ++c)
+                        acc[c] = joule::simd::fma(acc[c], x, y);
+                }
+                const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+                best = std::max(best, 2.0 * chains * joule::simd::width<float> * double(iterations) / s / 1e9);
+            }
+            float sink = 0;
+            for (int c = 0; c < chains; ++c)
+                sink += joule::simd::reduce_add(acc[c]);
+            benchmark::DoNotOptimize(sink);
+            return best;
+        }();
+        return peak;
+    }
+
+    /// GB/s of one core summing a 512 MiB float array (far past any L3).
+    double read_bandwidth_gbs()
+    {
+        static const double bw = [] {
+            const std::size_t n = (std::size_t(512) << 20) / sizeof(float);
+            std::vector<float> a(n, 1.0f);
+            using batch = joule::simd::batch<float>;
+            constexpr std::size_t W = joule::simd::width<float>;
+            double best = 0;
+            for (int rep = 0; rep < 3; ++rep)
+            {
+                const auto t0 = std::chrono::steady_clock::now();
+                batch s0(0.0f), s1(0.0f), s2(0.0f), s3(0.0f);
+                for (std::size_t i = 0; i + 4 * W <= n; i += 4 * W)
+                {
+                    s0 = s0 + joule::simd::load<joule::simd::native_arch>(a.data() + i);
+                    s1 = s1 + joule::simd::load<joule::simd::native_arch>(a.data() + i + W);
+                    s2 = s2 + joule::simd::load<joule::simd::native_arch>(a.data() + i + 2 * W);
+                    s3 = s3 + joule::simd::load<joule::simd::native_arch>(a.data() + i + 3 * W);
+                }
+                float sum = joule::simd::reduce_add((s0 + s1) + (s2 + s3));
+                benchmark::DoNotOptimize(sum);
+                const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+                best = std::max(best, double(n) * sizeof(float) / s / 1e9);
+            }
+            return best;
+        }();
+        return bw;
+    }
+
+    /// report() plus "%peak" (FLOP rate over threads x one core's FMA peak) and, for
+    /// bandwidth-bound rows, "%read_bw" (bytes rate over one core's read bandwidth). `seconds`:
+    /// wall time of the timing loop.
+    void report_matmul(benchmark::State& state, double flops, double bytes, int threads, bool memory_bound,
+                       double seconds)
+    {
+        joule_bench::report(state, {flops, bytes,
+                                    memory_bound ? joule_bench::bound::memory_read : joule_bench::bound::compute_f32});
+        const double it = double(state.iterations());
+        if (seconds <= 0 || it <= 0)
+            return;
+        state.counters["%peak"] = 100.0 * flops * it / seconds / (fma_peak_gflops() * 1e9 * threads);
+        if (memory_bound)
+            state.counters["%read_bw"] = 100.0 * bytes * it / seconds / (read_bandwidth_gbs() * 1e9);
+    }
+
+    /// Runs the timing loop; returns its wall time in seconds.
+    template <class Run, class Out>
+    double timed_loop(benchmark::State& state, Run& run, Out* out)
+    {
+        const auto t0 = std::chrono::steady_clock::now();
+        for (auto _ : state)
+        {
+            run();
+            benchmark::DoNotOptimize(out);
+            benchmark::ClobberMemory();
+        }
+        return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    }
+
+    joule::thread_pool& pool_of(int threads)
+    {
+        static joule::thread_pool one(1), two(2), four(4);
+        return threads <= 1 ? one : threads == 2 ? two : four;
+    }
+
+    std::vector<float> random_floats(std::size_t n, unsigned seed)
+    {
+        std::mt19937 rng(seed);
+        std::uniform_real_distribution<float> d(-1.0f, 1.0f);
+        std::vector<float> v(n);
+        for (auto& x : v)
+            x = d(rng);
+        return v;
+    }
+
+    // ---- peers, loaded with dlopen ----------------------------------------------------------------
+    /// Is `fn` defined in a shared object whose path contains `needle`?
+    [[maybe_unused]] bool defined_in(const void* fn, const char* needle, std::string& where)
+    {
+#if defined(JOULE_BENCH_OPENBLAS_PATH) || defined(JOULE_BENCH_BLIS_PATH)
+        Dl_info info{};
+        if (!dladdr(fn, &info) || !info.dli_fname)
+            return false;
+        where = info.dli_fname;
+        return where.find(needle) != std::string::npos;
+#else
+        (void)fn, (void)needle, (void)where;
+        return false;
+#endif
+    }
+
+    struct openblas_lib
+    {
+        // CBLAS with 32-bit integers (Debian's libopenblas0): enums as int.
+        using sgemm_fn = void (*)(int, int, int, int, int, int, float, const float*, int, const float*, int, float,
+                                  float*, int);
+        using sgemv_fn = void (*)(int, int, int, int, float, const float*, int, const float*, int, float, float*, int);
+        sgemm_fn sgemm = nullptr;
+        sgemv_fn sgemv = nullptr;
+        void (*set_threads)(int) = nullptr;
+        std::string error = "OpenBLAS was not found when joule-bench was configured";
+
+        static const openblas_lib& get()
+        {
+            static const openblas_lib lib = [] {
+                openblas_lib l;
+#if defined(JOULE_BENCH_OPENBLAS_PATH)
+                void* h = dlopen(JOULE_BENCH_OPENBLAS_PATH, RTLD_NOW | RTLD_LOCAL);
+                if (!h)
+                    return l.error = std::string("dlopen ") + JOULE_BENCH_OPENBLAS_PATH + " failed", l;
+                auto config = reinterpret_cast<char* (*)()>(dlsym(h, "openblas_get_config"));
+                l.sgemm = reinterpret_cast<sgemm_fn>(dlsym(h, "cblas_sgemm"));
+                l.sgemv = reinterpret_cast<sgemv_fn>(dlsym(h, "cblas_sgemv"));
+                l.set_threads = reinterpret_cast<void (*)(int)>(dlsym(h, "openblas_set_num_threads"));
+                std::string where;
+                if (!config || !std::strstr(config(), "OpenBLAS") || !l.sgemm || !l.sgemv || !l.set_threads ||
+                    !defined_in(reinterpret_cast<void*>(l.sgemm), "openblas", where))
+                    return l.error = "the library at " JOULE_BENCH_OPENBLAS_PATH " is not OpenBLAS (" + where + ")",
+                           l.sgemm = nullptr, l;
+                l.error.clear();
+#endif
+                return l;
+            }();
+            return lib;
+        }
+    };
+
+    struct blis_lib
+    {
+#if defined(JOULE_BENCH_BLIS_PATH)
+        decltype(&::bli_sgemm) sgemm = nullptr;
+        decltype(&::bli_thread_set_num_threads) set_threads = nullptr;
+#endif
+        std::string error = "BLIS was not found when joule-bench was configured";
+
+        static const blis_lib& get()
+        {
+            static const blis_lib lib = [] {
+                blis_lib l;
+#if defined(JOULE_BENCH_BLIS_PATH)
+                setenv("OMP_WAIT_POLICY", "passive", 0); // idle OpenMP threads must not spin on the shared cores
+                void* h = dlopen(JOULE_BENCH_BLIS_PATH, RTLD_NOW | RTLD_LOCAL);
+                if (!h)
+                    return l.error = std::string("dlopen ") + JOULE_BENCH_BLIS_PATH + " failed", l;
+                auto version = reinterpret_cast<decltype(&::bli_info_get_version_str)>(dlsym(h, "bli_info_get_version_str"));
+                l.sgemm = reinterpret_cast<decltype(&::bli_sgemm)>(dlsym(h, "bli_sgemm"));
+                l.set_threads = reinterpret_cast<decltype(&::bli_thread_set_num_threads)>(
+                    dlsym(h, "bli_thread_set_num_threads"));
+                std::string where;
+                if (!version || !version() || !l.sgemm || !l.set_threads ||
+                    !defined_in(reinterpret_cast<void*>(l.sgemm), "blis", where))
+                    return l.error = "the library at " JOULE_BENCH_BLIS_PATH " is not BLIS (" + where + ")",
+                           l.sgemm = nullptr, l;
+                l.error.clear();
+#endif
+                return l;
+            }();
+            return lib;
+        }
+    };
+
+    // ---- square sgemm ----------------------------------------------------------------------------
+    enum class impl
+    {
+        joule,
+        openblas,
+        blis,
+        eigen
+    };
+
+    void bm_sgemm(benchmark::State& state, impl who, std::size_t n, int threads)
+    {
+        const auto a = random_floats(n * n, 1), b = random_floats(n * n, 2);
+        std::vector<float> c(n * n, 0.0f);
+        const int in = static_cast<int>(n);
+        std::function<void()> run;
+        if (who == impl::joule)
+        {
+            joule::gemm_options opt;
+            opt.executor = pool_of(threads);
+            run = [&, opt] {
+                joule::matmul(joule::matrix_view<const float>(a.data(), n, n), joule::matrix_view<const float>(b.data(), n, n),
+                              joule::matrix_view<float>(c.data(), n, n), opt);
+            };
+        }
+        else if (who == impl::openblas)
+        {
+            const auto& lib = openblas_lib::get();
+            if (!lib.sgemm)
+                return state.SkipWithError(lib.error.c_str());
+            lib.set_threads(threads);
+            run = [&] { lib.sgemm(101, 111, 111, in, in, in, 1.0f, a.data(), in, b.data(), in, 0.0f, c.data(), in); };
+        }
+        else if (who == impl::blis)
+        {
+#if defined(JOULE_BENCH_BLIS_PATH)
+            const auto& lib = blis_lib::get();
+            if (!lib.sgemm)
+                return state.SkipWithError(lib.error.c_str());
+            lib.set_threads(threads);
+            run = [&] {
+                float one = 1.0f, zero = 0.0f;
+                const dim_t d = static_cast<dim_t>(n);
+                lib.sgemm(BLIS_NO_TRANSPOSE, BLIS_NO_TRANSPOSE, d, d, d, &one, const_cast<float*>(a.data()), d, 1,
+                          const_cast<float*>(b.data()), d, 1, &zero, c.data(), d, 1);
+            };
+#else
+            return state.SkipWithError(blis_lib::get().error.c_str());
+#endif
+        }
+        else
+        {
+#if defined(JOULE_BENCH_EIGEN)
+            using rm = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+            run = [&] {
+                Eigen::Map<const rm> A(a.data(), in, in), B(b.data(), in, in);
+                Eigen::Map<rm> C(c.data(), in, in);
+                C.noalias() = A * B;
+            };
+#else
+            return state.SkipWithError("Eigen was not found when joule-bench was configured");
+#endif
+        }
+        run(); // warm: pools, scratch, peers' first-call setup
+        const double seconds = timed_loop(state, run, c.data());
+        const double nn = double(n);
+        report_matmul(state, 2 * nn * nn * nn, 3 * nn * nn * 4, threads, false, seconds);
+    }
+
+    // ---- LLM-shaped linear layers ------------------------------------------------------------------
+    /// The weights of one shape, kept between benchmarks of the same shape (building them costs
+    /// more than the benchmark).
+    template <class T>
+    struct weights
+    {
+        std::size_t n = 0, k = 0;
+        std::vector<T> w;                 // N x K row-major
+        joule::packed_matrix<T> packed;   // pack(W^T)
+
+        static const weights& get(std::size_t n, std::size_t k)
+        {
+            static weights cache;
+            if (cache.n != n || cache.k != k)
+            {
+                cache = weights();
+                const auto f = random_floats(n * k, 3);
+                cache.w.resize(n * k);
+                for (std::size_t i = 0; i < f.size(); ++i)
+                    cache.w[i] = T(f[i] * 0.05f);
+                cache.packed = joule::pack(joule::matrix_view<const T>(cache.w.data(), n, k).t());
+                cache.n = n, cache.k = k;
+            }
+            return cache;
+        }
+    };
+
+    template <class T>
+    void bm_linear(benchmark::State& state, impl who, std::size_t M, std::size_t N, std::size_t K, int threads)
+    {
+        const auto x = random_floats(M * K, 4);
+        std::vector<float> y(M * N, 0.0f);
+        std::function<void()> run;
+        if (who == impl::joule)
+        {
+            const auto& wt = weights<T>::get(N, K);
+            joule::linear_options opt;
+            opt.executor = pool_of(threads);
+            run = [&, opt] {
+                joule::linear(joule::matrix_view<const float>(x.data(), M, K), wt.packed,
+                              joule::matrix_view<float>(y.data(), M, N), opt);
+            };
+        }
+        else
+        {
+            const auto& lib = openblas_lib::get();
+            if (!lib.sgemm)
+                return state.SkipWithError(lib.error.c_str());
+            lib.set_threads(threads);
+            const auto& wt = weights<float>::get(N, K);
+            const int m = int(M), n = int(N), k = int(K);
+            if (M == 1) // y = W x: CblasRowMajor, CblasNoTrans
+                run = [&, n, k] { lib.sgemv(101, 111, n, k, 1.0f, wt.w.data(), k, x.data(), 1, 0.0f, y.data(), 1); };
+            else // Y = X W^T: CblasRowMajor, CblasNoTrans, CblasTrans
+                run = [&, m, n, k] {
+                    lib.sgemm(101, 111, 112, m, n, k, 1.0f, x.data(), k, wt.w.data(), k, 0.0f, y.data(), n);
+                };
+        }
+        run();
+        const double seconds = timed_loop(state, run, y.data());
+        const double flops = 2.0 * double(M) * double(N) * double(K);
+        const double bytes = double(N) * double(K) * sizeof(T) + double(M) * double(K + N) * 4;
+        report_matmul(state, flops, bytes, threads, M == 1, seconds);
+    }
+
+    void bm_fma_peak(benchmark::State& state)
+    {
+        double gflops = 0;
+        for (auto _ : state)
+            gflops = fma_peak_gflops();
+        state.counters["GFLOP/s"] = gflops;
+    }
+    void bm_read_bw(benchmark::State& state)
+    {
+        double gbs = 0;
+        for (auto _ : state)
+            gbs = read_bandwidth_gbs();
+        state.counters["GB/s"] = gbs;
+    }
+
+    const char* impl_name(impl who)
+    {
+        switch (who)
+        {
+        case impl::joule: return "joule";
+        case impl::openblas: return "openblas";
+        case impl::blis: return "blis";
+        default: return "eigen";
+        }
+    }
+
+    void add_sgemm(impl who, std::size_t n, int threads)
+    {
+        const std::string name = std::string("sgemm/") + impl_name(who) + "/" + std::to_string(n) + "x" +
+                                 std::to_string(n) + "x" + std::to_string(n) + "/threads:" + std::to_string(threads);
+        benchmark::RegisterBenchmark(name.c_str(), [=](benchmark::State& s) { bm_sgemm(s, who, n, threads); })
+            ->UseRealTime()
+            ->Unit(benchmark::kMicrosecond);
+    }
+
+    template <class T>
+    void add_linear(const char* kernel, impl who, std::size_t M, std::size_t N, std::size_t K, int threads)
+    {
+        const std::string name = std::string(kernel) + "/" + impl_name(who) + "/M" + std::to_string(M) + "_N" +
+                                 std::to_string(N) + "_K" + std::to_string(K) + "/threads:" + std::to_string(threads);
+        benchmark::RegisterBenchmark(name.c_str(), [=](benchmark::State& s) { bm_linear<T>(s, who, M, N, K, threads); })
+            ->UseRealTime()
+            ->Unit(benchmark::kMicrosecond);
+    }
+
+    int register_matmul_benchmarks()
+    {
+        const char* env = std::getenv("JOULE_BENCH_FULL");
+        const bool full = env && std::string(env) == "1";
+        benchmark::RegisterBenchmark("machine_fma_peak/joule/threads:1", bm_fma_peak)->Iterations(1)->UseRealTime();
+        benchmark::RegisterBenchmark("machine_read_bw/std/512MiB/threads:1", bm_read_bw)->Iterations(1)->UseRealTime();
+
+        std::vector<std::size_t> sizes = {64, 128, 256, 512, 1024};
+        if (full)
+            sizes.push_back(2048);
+        for (std::size_t n : sizes)
+            for (impl who : {impl::joule, impl::openblas, impl::blis, impl::eigen})
+                add_sgemm(who, n, 1);
+        for (std::size_t n : sizes)
+            if (full || n == 1024)
+                for (impl who : {impl::joule, impl::openblas, impl::blis})
+                    add_sgemm(who, n, 2);
+
+        const std::size_t K = 4096;
+        for (std::size_t N : {std::size_t(4096), std::size_t(14336)})
+        {
+            for (std::size_t M : {1, 4, 16, 64, 512})
+            {
+                if (!full && N == 14336 && M > 16)
+                    continue;
+                for (impl who : {impl::joule, impl::openblas})
+                    add_linear<float>("linear_f32", who, M, N, K, 1);
+            }
+            for (std::size_t M : {1, 4, 16, 64, 512})
+                if (full || M == 1)
+                {
+                    add_linear<joule::f16>("linear_f16", impl::joule, M, N, K, 1);
+                    add_linear<joule::bf16>("linear_bf16", impl::joule, M, N, K, 1);
+                }
+            if (full)
+                for (impl who : {impl::joule, impl::openblas})
+                    add_linear<float>("linear_f32", who, 1, N, K, 2);
+        }
+        return 0;
+    }
+
+    const int registered = register_matmul_benchmarks();
+} // namespace
