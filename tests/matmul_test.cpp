@@ -159,7 +159,7 @@ namespace
         {
             auto& b = joule::detail::blocking_for<joule::simd::native_arch>();
             b.kc = 16;
-            b.mc = 2 * MR;
+            b.mc = (32 + MR - 1) / MR * MR; // float row-major A up to mc rows is read in place
             b.nc = 3 * NR;
             b.nc_small = 2 * NR;
         }
@@ -301,7 +301,9 @@ TEST_CASE("every tile remainder in M and N, through every path (float, small blo
     small_blocks blocks;
     std::mt19937 rng(1);
     int failures = 0;
-    const std::size_t m_max = joule::detail::small_m_limit + 2 * MR + 1, n_max = 2 * NR + 1;
+    // M past small_m_limit and past mc: A read in place, then packed over two MC blocks
+    const std::size_t mc = joule::detail::blocking_for<joule::simd::native_arch>().mc;
+    const std::size_t m_max = mc + 2 * MR + 1, n_max = 2 * NR + 1;
     for (std::size_t K : {std::size_t(1), std::size_t(37)})
         for (std::size_t M = 1; M <= m_max && failures < 5; ++M)
             for (std::size_t N = 1; N <= n_max && failures < 5; ++N)
@@ -319,7 +321,7 @@ TEST_CASE("K across the KC blocks, M across MC, N across NC (small blocks)")
     std::mt19937 rng(2);
     int failures = 0;
     const std::size_t ks[] = {2, 15, 16, 17, 31, 33, 64, 97};
-    const std::size_t ms[] = {1, 3, 16, 2 * MR - 1, 2 * MR + 1, 4 * MR + 3, 61};
+    const std::size_t ms[] = {1, 3, 16, 2 * MR - 1, 2 * MR + 1, 4 * MR + 3, 61, 100};
     const std::size_t ns[] = {5, NR + 1, 3 * NR + 5, 6 * NR + 1};
     for (std::size_t K : ks)
         for (std::size_t M : ms)
