@@ -171,7 +171,9 @@ namespace joule
             }
         }
 
-        /// Panels [p0, p1) of y = x * B with B packed (panel_width() = the tile's nr).
+        /// Panels [p0, p1) of y = x * B with B packed (panel_width() = the tile's nr). Each panel
+        /// is read as two sequential streams (its first and second half of K) so that one core
+        /// keeps twice the reads in flight; four accumulator sets give 4 * NV FMA chains.
         template <class A, class TB>
         void gemv_panels(const float* JOULE_RESTRICT x, const packed_matrix<TB>& b, std::size_t p0, std::size_t p1,
                          float* y, std::size_t incy, const epilogue& ep) noexcept
@@ -179,33 +181,38 @@ namespace joule
             using batch = simd::batch<float, A>;
             constexpr std::size_t W = simd::width<float, A>;
             constexpr std::size_t NV = tile_shape<A>::nv, NR = tile_shape<A>::nr;
-            constexpr std::size_t U = 4; // independent k streams: U * NV FMA chains
             const std::size_t K = b.rows(), N = b.cols();
+            const std::size_t half = K / 4 * 2; // rows per stream, even
             for (std::size_t p = p0; p < p1; ++p)
             {
-                const TB* panel = b.panel(p);
-                batch acc[U][NV];
-                for (std::size_t u = 0; u < U; ++u)
+                const TB* first = b.panel(p);
+                const TB* second = first + half * NR;
+                batch acc[4][NV];
+                for (std::size_t s = 0; s < 4; ++s)
                     for (std::size_t v = 0; v < NV; ++v)
-                        acc[u][v] = batch(0.0f);
-                std::size_t k = 0;
-                for (; k + U <= K; k += U)
+                        acc[s][v] = batch(0.0f);
+                for (std::size_t k = 0; k < half; k += 2)
                 {
                     JOULE_UNROLL
-                    for (std::size_t u = 0; u < U; ++u)
+                    for (std::size_t u = 0; u < 2; ++u)
                     {
-                        const batch xk = simd::splat<A>(x[k + u]);
+                        const batch xa = simd::splat<A>(x[k + u]);
+                        const batch xb = simd::splat<A>(x[half + k + u]);
                         JOULE_UNROLL
                         for (std::size_t v = 0; v < NV; ++v)
-                            acc[u][v] = simd::fma(xk, load_as_float<A>(panel + (k + u) * NR + v * W), acc[u][v]);
+                        {
+                            acc[u][v] = simd::fma(xa, load_as_float<A>(first + (k + u) * NR + v * W), acc[u][v]);
+                            acc[2 + u][v] =
+                                simd::fma(xb, load_as_float<A>(second + (k + u) * NR + v * W), acc[2 + u][v]);
+                        }
                     }
                 }
-                for (; k < K; ++k)
+                for (std::size_t k = 2 * half; k < K; ++k)
                 {
                     const batch xk = simd::splat<A>(x[k]);
                     JOULE_UNROLL
                     for (std::size_t v = 0; v < NV; ++v)
-                        acc[0][v] = simd::fma(xk, load_as_float<A>(panel + k * NR + v * W), acc[0][v]);
+                        acc[0][v] = simd::fma(xk, load_as_float<A>(first + k * NR + v * W), acc[0][v]);
                 }
                 alignas(64) float t[NR];
                 JOULE_UNROLL
