@@ -15,7 +15,8 @@
 // Shapes: A is M x K, B is K x N, C is M x N (for linear: X is M x K, W is N x K, Y is M x N).
 // Element types: A and B (X and W) are each float, joule::f16 or joule::bf16; C (Y) is float.
 // 16-bit inputs are widened to float exactly and every product is accumulated in float with
-// fused multiply-adds; the result differs from the exact one by the usual O(K * eps) bound.
+// multiply-adds (fused where the instruction set has FMA); the result differs from the exact
+// one by the usual O(K * eps) bound.
 //
 // Layouts: any matrix_view (row-major, column-major, i.e. a transposed view `.t()`, or
 // strided, see matrix_view.hpp). Row-major A, B and C are the fastest; other layouts are

@@ -123,11 +123,7 @@ namespace joule
         inline gemm_blocking make_blocking(const cache_sizes& c, std::size_t mr, std::size_t nr) noexcept
         {
             gemm_blocking b{};
-#ifdef EXP_KC
-            b.kc = EXP_KC;
-#else
             b.kc = std::min<std::size_t>(256, round_down_to(c.l1d / (nr * sizeof(float)), 16, 128));
-#endif
             b.mc = std::min<std::size_t>(1024 / mr * mr, round_down_to(c.l2 / 2 / (b.kc * sizeof(float)), mr, mr));
             b.nc = std::min<std::size_t>(8192 / nr * nr, round_down_to(c.l3 / 4 / (b.kc * sizeof(float)), nr, nr));
             b.nc_small = std::min(b.nc, round_down_to(c.l2 / 2 / (b.kc * sizeof(float)), nr, nr));
