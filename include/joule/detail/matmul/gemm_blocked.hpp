@@ -19,6 +19,7 @@
 #include "joule/detail/matmul/blocking.hpp"
 #include "joule/detail/matmul/microkernel_generic.hpp"
 #include "joule/detail/matmul/pack.hpp"
+#include "joule/detail/matmul/microkernel_neon.hpp"
 #include "joule/detail/matmul/tile_neon.hpp"
 #include "joule/detail/matmul/tile_x86.hpp"
 

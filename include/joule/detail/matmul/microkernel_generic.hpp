@@ -65,6 +65,37 @@ namespace joule
             return r;
         }
 
+        /// The K loop: acc[i][v] += A(i, k) * B(k, v * W ..) for k < kc. Per-ISA files may
+        /// specialize it for the shapes where intrinsics beat this code (microkernel_neon.hpp).
+        template <class A, std::size_t MRows, std::size_t NV, std::size_t PackStride, class Enable = void>
+        struct microkernel_loop
+        {
+            using batch = simd::batch<float, A>;
+            JOULE_ALWAYS_INLINE static void run(batch (&acc)[MRows][NV], std::size_t kc, const float* JOULE_RESTRICT a,
+                                                std::size_t lda, const float* JOULE_RESTRICT b, std::size_t ldb) noexcept
+            {
+                constexpr std::size_t W = simd::width<float, A>;
+                for (std::size_t k = 0; k < kc; ++k)
+                {
+                    batch bv[NV];
+                    JOULE_UNROLL
+                    for (std::size_t v = 0; v < NV; ++v)
+                        bv[v] = simd::load<A>(b + v * W);
+                    JOULE_UNROLL
+                    for (std::size_t i = 0; i < MRows; ++i)
+                    {
+                        const float ai = PackStride ? a[i] : a[i * lda];
+                        const batch av = simd::splat<A>(ai);
+                        JOULE_UNROLL
+                        for (std::size_t v = 0; v < NV; ++v)
+                            acc[i][v] = simd::fma(av, bv[v], acc[i][v]);
+                    }
+                    a += PackStride ? PackStride : 1;
+                    b += ldb;
+                }
+            }
+        };
+
         /// See the top of this file. n (1 .. NV * W) is the number of valid columns; the C tile
         /// is at c with strides rsc (rows) and csc (columns).
         template <class A, std::size_t MRows, std::size_t NV, std::size_t PackStride>
@@ -82,25 +113,7 @@ namespace joule
                 for (std::size_t v = 0; v < NV; ++v)
                     acc[i][v] = batch(0.0f);
             }
-
-            for (std::size_t k = 0; k < kc; ++k)
-            {
-                batch bv[NV];
-                JOULE_UNROLL
-                for (std::size_t v = 0; v < NV; ++v)
-                    bv[v] = simd::load<A>(b + v * W);
-                JOULE_UNROLL
-                for (std::size_t i = 0; i < MRows; ++i)
-                {
-                    const float ai = PackStride ? a[i] : a[i * lda];
-                    const batch av = simd::splat<A>(ai);
-                    JOULE_UNROLL
-                    for (std::size_t v = 0; v < NV; ++v)
-                        acc[i][v] = simd::fma(av, bv[v], acc[i][v]);
-                }
-                a += PackStride ? PackStride : 1;
-                b += ldb;
-            }
+            microkernel_loop<A, MRows, NV, PackStride>::run(acc, kc, a, lda, b, ldb);
 
             if (n == NV * W && csc == 1)
             {
