@@ -32,8 +32,9 @@ namespace joule
     namespace detail
     {
         /// Per-thread scratch, grown on demand and kept for the next call (no allocation on
-        /// the hot path once warm). Slots: 0 packed A, 1 packed B, 2 B edge panel / B packing
-        /// row, 3 A packing row, 4 the caller's converted A.
+        /// the hot path once warm). Slots: 0 packed A (or GEMV accumulators), 1 packed B, 2 B
+        /// edge panel / B packing row, 3 A packing row, 4 joule::pack's row. A task uses them
+        /// only while it runs (tasks never wait), so tasks that share a thread cannot clash.
         inline float* thread_scratch(std::size_t slot, std::size_t floats)
         {
             struct buffer

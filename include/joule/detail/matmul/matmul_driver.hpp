@@ -16,6 +16,7 @@
 #include <cstddef>
 #include <limits>
 #include <type_traits>
+#include <vector>
 
 #include "joule/detail/matmul/gemm_blocked.hpp"
 #include "joule/detail/matmul/gemv.hpp"
@@ -66,10 +67,12 @@ namespace joule
                 }
         }
 
-        /// A as float rows (row-major): in place when it already is, else widened into the
-        /// caller's scratch. Returns the row stride.
+        /// A as float rows (row-major): in place when it already is, else widened into
+        /// `storage` (owned by the caller's frame, not thread-local scratch: an executor that
+        /// runs other work on the calling thread while it waits must not be able to clobber it).
+        /// Returns the rows; ld receives the row stride.
         template <class A, class TA>
-        const float* float_rows(const matrix_view<const TA>& a, std::size_t& ld)
+        const float* float_rows(const matrix_view<const TA>& a, std::size_t& ld, std::vector<float>& storage)
         {
             if constexpr (std::is_same<TA, float>::value)
             {
@@ -79,7 +82,8 @@ namespace joule
                     return a.data;
                 }
             }
-            float* copy = thread_scratch(4, a.rows * a.cols);
+            storage.resize(a.rows * a.cols);
+            float* copy = storage.data();
             for (std::size_t i = 0; i < a.rows; ++i)
             {
                 if (a.col_stride == 1)
@@ -161,7 +165,8 @@ namespace joule
             if (M == 1 && (b_row_major || b_col_major))
             {
                 std::size_t ld = 0;
-                const float* x = float_rows<A>(a, ld);
+                std::vector<float> storage;
+                const float* x = float_rows<A>(a, ld, storage);
                 if (b_row_major)
                     run_columns(N, gemv_rows_chunk, flops, exec, [&](std::size_t j0, std::size_t j1) {
                         float* acc = thread_scratch(0, gemv_rows_chunk);
@@ -177,7 +182,8 @@ namespace joule
             if (a_in_place<A>(a))
             {
                 std::size_t ld = 0;
-                const float* rows = float_rows<A>(a, ld);
+                std::vector<float> storage;
+                const float* rows = float_rows<A>(a, ld, storage);
                 auto make_a = [&] { return a_rows{rows, ld}; };
                 if constexpr (std::is_same<TB, float>::value)
                 {
@@ -203,7 +209,8 @@ namespace joule
             if (M == 1)
             {
                 std::size_t ld = 0;
-                const float* x = float_rows<A>(a, ld);
+                std::vector<float> storage;
+                const float* x = float_rows<A>(a, ld, storage);
                 const epilogue ep{out.alpha, out.beta, out.bias};
                 run_columns(b.panel_count(), 1, flops, exec, [&](std::size_t p0, std::size_t p1) {
                     gemv_panels<A>(x, b, p0, p1, out.c, out.csc, ep);
@@ -213,7 +220,8 @@ namespace joule
             if (a_in_place<A>(a))
             {
                 std::size_t ld = 0;
-                const float* rows = float_rows<A>(a, ld);
+                std::vector<float> storage;
+                const float* rows = float_rows<A>(a, ld, storage);
                 return run_blocked<A>(out, M, N, K, true, exec, [&] { return a_rows{rows, ld}; }, make_b);
             }
             run_blocked<A>(out, M, N, K, false, exec, [&] { return a_packed<A, TA>{a}; }, make_b);
