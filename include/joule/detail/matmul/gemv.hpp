@@ -171,6 +171,45 @@ namespace joule
             }
         }
 
+        /// One row of a packed panel (NV registers) in the order the codec gives: register v
+        /// holds columns v * W .. v * W + W - 1.
+        template <class A, class TB, std::size_t NV, class Enable = void>
+        struct panel_row
+        {
+            static constexpr bool interleaved = false;
+            JOULE_ALWAYS_INLINE static void load(const TB* row, simd::batch<float, A> (&out)[NV]) noexcept
+            {
+                JOULE_UNROLL
+                for (std::size_t v = 0; v < NV; ++v)
+                    out[v] = load_as_float<A>(row + v * simd::width<float, A>);
+            }
+        };
+
+        /// bf16 rows with an even NV: one 32-bit load covers two columns, and a shift (even
+        /// column) and a mask (odd column) widen them: two cheap operations per 2 W columns
+        /// instead of two zero-extensions across lanes and two shifts. Register 2q holds columns
+        /// 2 (q W + l), register 2q + 1 columns 2 (q W + l) + 1.
+        template <class A, std::size_t NV>
+        struct panel_row<A, bf16, NV,
+                         std::enable_if_t<!std::is_same<A, simd::scalar_arch>::value && NV % 2 == 0 &&
+                                          simd::width<float, A> >= 4>>
+        {
+            static constexpr bool interleaved = true;
+            JOULE_ALWAYS_INLINE static void load(const bf16* row, simd::batch<float, A> (&out)[NV]) noexcept
+            {
+                constexpr std::size_t W = simd::width<float, A>;
+                const auto* words = reinterpret_cast<const std::uint32_t*>(bits_of(row));
+                const auto high = simd::splat<A>(std::uint32_t(0xffff0000u));
+                JOULE_UNROLL
+                for (std::size_t q = 0; q < NV / 2; ++q)
+                {
+                    const auto u = simd::load<A>(words + q * W);
+                    out[2 * q] = simd::bitcast<float>(u << 16);
+                    out[2 * q + 1] = simd::bitcast<float>(u & high);
+                }
+            }
+        };
+
         /// Panels [p0, p1) of y = x * B with B packed (panel_width() = the tile's nr). Each panel
         /// is read as two sequential streams (its first and second half of K) so that one core
         /// keeps twice the reads in flight; four accumulator sets give 4 * NV FMA chains.
@@ -191,6 +230,8 @@ namespace joule
                 for (std::size_t s = 0; s < 4; ++s)
                     for (std::size_t v = 0; v < NV; ++v)
                         acc[s][v] = batch(0.0f);
+                using row_loader = panel_row<A, TB, NV>;
+                batch ra[NV], rb[NV];
                 for (std::size_t k = 0; k < half; k += 2)
                 {
                     JOULE_UNROLL
@@ -198,26 +239,41 @@ namespace joule
                     {
                         const batch xa = simd::splat<A>(x[k + u]);
                         const batch xb = simd::splat<A>(x[half + k + u]);
+                        row_loader::load(first + (k + u) * NR, ra);
+                        row_loader::load(second + (k + u) * NR, rb);
                         JOULE_UNROLL
                         for (std::size_t v = 0; v < NV; ++v)
                         {
-                            acc[u][v] = simd::fma(xa, load_as_float<A>(first + (k + u) * NR + v * W), acc[u][v]);
-                            acc[2 + u][v] =
-                                simd::fma(xb, load_as_float<A>(second + (k + u) * NR + v * W), acc[2 + u][v]);
+                            acc[u][v] = simd::fma(xa, ra[v], acc[u][v]);
+                            acc[2 + u][v] = simd::fma(xb, rb[v], acc[2 + u][v]);
                         }
                     }
                 }
                 for (std::size_t k = 2 * half; k < K; ++k)
                 {
                     const batch xk = simd::splat<A>(x[k]);
+                    row_loader::load(first + k * NR, ra);
                     JOULE_UNROLL
                     for (std::size_t v = 0; v < NV; ++v)
-                        acc[0][v] = simd::fma(xk, load_as_float<A>(first + k * NR + v * W), acc[0][v]);
+                        acc[0][v] = simd::fma(xk, ra[v], acc[0][v]);
                 }
                 alignas(64) float t[NR];
-                JOULE_UNROLL
-                for (std::size_t v = 0; v < NV; ++v)
-                    simd::store(t + v * W, (acc[0][v] + acc[1][v]) + (acc[2][v] + acc[3][v]));
+                if constexpr (row_loader::interleaved)
+                {
+                    alignas(64) float lanes[W];
+                    for (std::size_t v = 0; v < NV; ++v)
+                    {
+                        simd::store(lanes, (acc[0][v] + acc[1][v]) + (acc[2][v] + acc[3][v]));
+                        for (std::size_t l = 0; l < W; ++l)
+                            t[2 * ((v / 2) * W + l) + v % 2] = lanes[l];
+                    }
+                }
+                else
+                {
+                    JOULE_UNROLL
+                    for (std::size_t v = 0; v < NV; ++v)
+                        simd::store(t + v * W, (acc[0][v] + acc[1][v]) + (acc[2][v] + acc[3][v]));
+                }
                 const std::size_t j0 = p * NR, n = std::min(NR, N - j0);
                 for (std::size_t j = 0; j < n; ++j)
                     y[(j0 + j) * incy] = finish_scalar(t[j], y[(j0 + j) * incy], ep.bias ? ep.bias + j0 + j : nullptr, ep);
