@@ -24,9 +24,12 @@
 #include <cstdlib>
 #include <cstring>
 #include <functional>
+#include <map>
 #include <memory>
 #include <random>
 #include <string>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include <benchmark/benchmark.h>
@@ -222,7 +225,6 @@ namespace
             static const blis_lib lib = [] {
                 blis_lib l;
 #if defined(JOULE_BENCH_BLIS_PATH)
-                setenv("OMP_WAIT_POLICY", "passive", 0); // idle OpenMP threads must not spin on the shared cores
                 void* h = dlopen(JOULE_BENCH_BLIS_PATH, RTLD_NOW | RTLD_LOCAL);
                 if (!h)
                     return l.error = std::string("dlopen ") + JOULE_BENCH_BLIS_PATH + " failed", l;
@@ -312,29 +314,30 @@ namespace
     }
 
     // ---- LLM-shaped linear layers ------------------------------------------------------------------
-    /// The weights of one shape, kept between benchmarks of the same shape (building them costs
-    /// more than the benchmark).
+    /// The weights of one shape, built once and kept for every benchmark of that shape
+    /// (building them costs more than the benchmark, and random interleaving revisits shapes).
     template <class T>
     struct weights
     {
-        std::size_t n = 0, k = 0;
-        std::vector<T> w;                 // N x K row-major
-        joule::packed_matrix<T> packed;   // pack(W^T)
+        std::vector<float> w;           // N x K row-major, float weights only (the peers' input)
+        joule::packed_matrix<T> packed; // pack(W^T)
 
         static const weights& get(std::size_t n, std::size_t k)
         {
-            static weights cache;
-            if (cache.n != n || cache.k != k)
+            static std::map<std::pair<std::size_t, std::size_t>, std::unique_ptr<weights>> cache;
+            auto& slot = cache[{n, k}];
+            if (!slot)
             {
-                cache = weights();
-                const auto f = random_floats(n * k, 3);
-                cache.w.resize(n * k);
+                slot = std::make_unique<weights>();
+                auto f = random_floats(n * k, 3);
+                std::vector<T> wt(n * k);
                 for (std::size_t i = 0; i < f.size(); ++i)
-                    cache.w[i] = T(f[i] * 0.05f);
-                cache.packed = joule::pack(joule::matrix_view<const T>(cache.w.data(), n, k).t());
-                cache.n = n, cache.k = k;
+                    wt[i] = T(f[i] * 0.05f);
+                slot->packed = joule::pack(joule::matrix_view<const T>(wt.data(), n, k).t());
+                if constexpr (std::is_same<T, float>::value)
+                    slot->w = std::move(wt);
             }
-            return cache;
+            return *slot;
         }
     };
 
