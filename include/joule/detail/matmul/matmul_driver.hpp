@@ -6,7 +6,8 @@
 // - M == 1: GEMV (gemv.hpp) when B is row- or column-major or packed.
 // - M <= 16 (small / skinny, LLM decode batches), or float row-major A of at most MC rows:
 //   the loop nest with A read in place, no packing of A (16-bit or strided A with M <= 16 is
-//   first widened into one float copy of M x K); row-major float B is read in place too.
+//   first widened into one float copy of M x K); a small row-major float B is read in place
+//   too (a_in_place, b_in_place say when).
 // - otherwise: the full Goto loop nest with packed A and B.
 // Tasks cover disjoint rectangles of C whose edges sit on the MR x NR tile grid; each runs
 // the whole K loop for its rectangle.
@@ -126,17 +127,47 @@ namespace joule
             exec.run(m_tasks * n_tasks, task);
         }
 
+        /// How many of `rows` consecutive rows `stride_bytes` apart map to the same L1 set (with
+        /// 4 KiB per way, as on every x86 and Arm core joule targets).
+        inline std::size_t rows_sharing_a_set(std::size_t stride_bytes, std::size_t rows) noexcept
+        {
+            std::size_t g = 4096, s = stride_bytes % 4096; // gcd(stride, 4096)
+            while (s != 0)
+            {
+                const std::size_t t = g % s;
+                g = s;
+                s = t;
+            }
+            const std::size_t period = 4096 / g; // rows until the set mapping repeats
+            return (rows + period - 1) / period;
+        }
+
         /// Whether A is read in place (no packing): small M (16-bit or strided A is widened
-        /// into one float copy first), or float row-major A whose rows fit one MC block, where
-        /// packing would copy A without making it any more cache-resident. On Zen 4 this lifts
-        /// n = 64..256 square products from 85-107 to 108-115 GFLOP/s.
+        /// into one float copy first), or float row-major A whose rows fit one MC block and
+        /// whose MR rows do not pile into the same L1 sets (row strides of 4 KiB multiples
+        /// would put all MR rows in one set). Packing would then copy A without making it any
+        /// more cache-resident. On Zen 4 this lifts n = 64..256 square products from 85-107 to
+        /// 108-115 GFLOP/s.
         template <class A, class TA>
         bool a_in_place(const matrix_view<const TA>& a) noexcept
         {
             if (a.rows <= small_m_limit)
                 return true;
+            constexpr std::size_t mr = tile_shape<A>::mr;
             return std::is_same<TA, float>::value && (a.col_stride == 1 || a.cols == 1) &&
-                   a.rows <= blocking_for<A>().mc;
+                   a.rows <= blocking_for<A>().mc && rows_sharing_a_set(a.row_stride * sizeof(float), mr) <= 4;
+        }
+
+        /// Whether row-major float B is read in place: only when all of it is small enough to
+        /// stay in L2 (an eighth of it). A larger B is packed per block: its micro-panels are
+        /// KC rows of NR floats one row stride apart, which for the usual power-of-two widths
+        /// land in a handful of L1 sets and pages (Zen 4: packing wins from 256^3 with AVX2 and
+        /// from 512^3 with AVX-512, in place wins by 3-15% at 64^3-128^3).
+        template <class A>
+        bool b_in_place(const matrix_view<const float>& b) noexcept
+        {
+            return (b.col_stride == 1 || b.cols == 1) &&
+                   b.rows * b.cols * sizeof(float) <= machine_caches().l2 / 8;
         }
 
         /// Splits columns [0, N) into tasks of whole `grain`s and runs body(j0, j1).
@@ -187,7 +218,7 @@ namespace joule
                 auto make_a = [&] { return a_rows{rows, ld}; };
                 if constexpr (std::is_same<TB, float>::value)
                 {
-                    if (b.col_stride == 1 || N == 1)
+                    if (b_in_place<A>(b))
                         return run_blocked<A>(out, M, N, K, true, exec, make_a, [&] { return b_rows<A>{b}; });
                 }
                 return run_blocked<A>(out, M, N, K, true, exec, make_a, make_b);
