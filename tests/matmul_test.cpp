@@ -500,6 +500,17 @@ TEST_CASE("results are bit-identical for 1 to 4 threads and any task order")
         }
 }
 
+TEST_CASE("path choice helpers")
+{
+    using joule::detail::rows_sharing_a_set;
+    CHECK(rows_sharing_a_set(4096, 8) == 8);  // every row in the same L1 set
+    CHECK(rows_sharing_a_set(16384, 6) == 6);
+    CHECK(rows_sharing_a_set(2048, 8) == 4);
+    CHECK(rows_sharing_a_set(1024, 8) == 2);
+    CHECK(rows_sharing_a_set(4100, 8) == 1);  // rows spread over the sets
+    CHECK(rows_sharing_a_set(256 * 4 + 12, 8) == 1);
+}
+
 TEST_CASE("packed matrices: layout, copies, moves")
 {
     std::vector<bf16> b(5 * 3);
