@@ -104,8 +104,10 @@ namespace joule
                 *this = packed_matrix(other);
             return *this;
         }
-        packed_matrix(packed_matrix&&) noexcept = default;
-        packed_matrix& operator=(packed_matrix&&) noexcept = default;
+        // Declared (and tagged) so that no untagged inline code of this type is emitted.
+        JOULE_ARCH_TAG packed_matrix(packed_matrix&&) noexcept = default;
+        JOULE_ARCH_TAG packed_matrix& operator=(packed_matrix&&) noexcept = default;
+        JOULE_ARCH_TAG ~packed_matrix() = default;
 
         JOULE_ARCH_TAG std::size_t rows() const noexcept { return rows_; }  ///< K
         JOULE_ARCH_TAG std::size_t cols() const noexcept { return cols_; }  ///< N
