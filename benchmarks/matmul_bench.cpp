@@ -4,8 +4,9 @@
 //   linear_f32/<impl>/M<m>_N<n>_K<k>/threads:<T>   Y = X * W^T, W N x K, LLM shapes; joule with
 //                                                  W packed once (pack(W.t())), peers with W as is
 //   linear_f16/joule/..., linear_bf16/joule/...    the same with 16-bit weights
-//   machine_fma_peak/joule/threads:1               this core's measured FMA peak (the "%peak" base)
-//   machine_read_bw/std/512MiB/threads:1           one core's read bandwidth (the "%read_bw" base)
+//
+// GEMM rows are bound by the FMA peak, M = 1 rows by read bandwidth: the suite reports % of the
+// machine limit it measured at start-up.
 //
 // Peers are loaded at run time with dlopen(RTLD_LOCAL) from the paths CMake found, so that
 // OpenBLAS's and BLIS's identically named BLAS/CBLAS symbols can never shadow each other, and
@@ -15,11 +16,11 @@
 // without OpenMP here, so it is single-threaded and only has threads:1 rows. At M = 1 the
 // OpenBLAS row calls cblas_sgemv, which is what an engine would call for one token.
 //
-// The default set is lean (the whole joule-bench default run must fit in a few minutes);
-// JOULE_BENCH_FULL=1 in the environment adds 2048^3, two-thread rows for every size and the
-// remaining LLM shapes.
+// The short run (JOULE_BENCH_SHORT below) holds one in-cache and one out-of-cache square size
+// per peer, 2 threads at 1024^3 and the decode shapes M = 1 and 16; --full runs every row
+// registered here, and JOULE_BENCH_FULL=1 (set by `joule-bench --full`) registers 2048^3,
+// two-thread rows for every size and the remaining LLM shapes.
 #include <algorithm>
-#include <chrono>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -50,98 +51,17 @@
 
 namespace
 {
-    // ---- machine limits, measured once ---------------------------------------------------------
-    /// GFLOP/s of one core running 16 independent FMA chains on joule's native registers.
-    double fma_peak_gflops()
-    {
-        static const double peak = [] {
-            using batch = joule::simd::batch<float>;
-            constexpr int chains = 16;
-            batch acc[chains];
-            for (int c = 0; c < chains; ++c)
-                acc[c] = batch(float(c));
-            const batch x(0.999999f), y(1e-7f);
-            const long iterations = 20'000'000;
-            double best = 0;
-            for (int rep = 0; rep < 3; ++rep)
-            {
-                const auto t0 = std::chrono::steady_clock::now();
-                for (long i = 0; i < iterations; ++i)
-                {
-                    JOULE_UNROLL
-                    for (int c = 0; c < chains; ++c)
-                        acc[c] = joule::simd::fma(acc[c], x, y);
-                }
-                const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-                best = std::max(best, 2.0 * chains * joule::simd::width<float> * double(iterations) / s / 1e9);
-            }
-            float sink = 0;
-            for (int c = 0; c < chains; ++c)
-                sink += joule::simd::reduce_add(acc[c]);
-            benchmark::DoNotOptimize(sink);
-            return best;
-        }();
-        return peak;
-    }
-
-    /// GB/s of one core summing a 512 MiB float array (far past any L3).
-    double read_bandwidth_gbs()
-    {
-        static const double bw = [] {
-            const std::size_t n = (std::size_t(512) << 20) / sizeof(float);
-            std::vector<float> a(n, 1.0f);
-            using batch = joule::simd::batch<float>;
-            constexpr std::size_t W = joule::simd::width<float>;
-            double best = 0;
-            for (int rep = 0; rep < 3; ++rep)
-            {
-                const auto t0 = std::chrono::steady_clock::now();
-                batch s0(0.0f), s1(0.0f), s2(0.0f), s3(0.0f);
-                for (std::size_t i = 0; i + 4 * W <= n; i += 4 * W)
-                {
-                    s0 = s0 + joule::simd::load<joule::simd::native_arch>(a.data() + i);
-                    s1 = s1 + joule::simd::load<joule::simd::native_arch>(a.data() + i + W);
-                    s2 = s2 + joule::simd::load<joule::simd::native_arch>(a.data() + i + 2 * W);
-                    s3 = s3 + joule::simd::load<joule::simd::native_arch>(a.data() + i + 3 * W);
-                }
-                float sum = joule::simd::reduce_add((s0 + s1) + (s2 + s3));
-                benchmark::DoNotOptimize(sum);
-                const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-                best = std::max(best, double(n) * sizeof(float) / s / 1e9);
-            }
-            return best;
-        }();
-        return bw;
-    }
-
-    /// report() plus "%peak" (FLOP rate over threads x one core's FMA peak) and, for
-    /// bandwidth-bound rows, "%read_bw" (bytes rate over one core's read bandwidth). `seconds`:
-    /// wall time of the timing loop.
-    void report_matmul(benchmark::State& state, double flops, double bytes, int threads, bool memory_bound,
-                       double seconds)
-    {
-        joule_bench::report(state, {flops, bytes,
-                                    memory_bound ? joule_bench::bound::memory_read : joule_bench::bound::compute_f32});
-        const double it = double(state.iterations());
-        if (seconds <= 0 || it <= 0)
-            return;
-        state.counters["%peak"] = 100.0 * flops * it / seconds / (fma_peak_gflops() * 1e9 * threads);
-        if (memory_bound)
-            state.counters["%read_bw"] = 100.0 * bytes * it / seconds / (read_bandwidth_gbs() * 1e9);
-    }
-
-    /// Runs the timing loop; returns its wall time in seconds.
+    /// Runs the timing loop, then reports the work of one iteration.
     template <class Run, class Out>
-    double timed_loop(benchmark::State& state, Run& run, Out* out)
+    void time_and_report(benchmark::State& state, Run& run, Out* out, const joule_bench::work& w)
     {
-        const auto t0 = std::chrono::steady_clock::now();
         for (auto _ : state)
         {
             run();
             benchmark::DoNotOptimize(out);
             benchmark::ClobberMemory();
         }
-        return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        joule_bench::report(state, w);
     }
 
     joule::thread_pool& pool_of(int threads)
@@ -308,9 +228,8 @@ namespace
 #endif
         }
         run(); // warm: pools, scratch, peers' first-call setup
-        const double seconds = timed_loop(state, run, c.data());
         const double nn = double(n);
-        report_matmul(state, 2 * nn * nn * nn, 3 * nn * nn * 4, threads, false, seconds);
+        time_and_report(state, run, c.data(), {2 * nn * nn * nn, 3 * nn * nn * 4, joule_bench::bound::compute_f32});
     }
 
     // ---- LLM-shaped linear layers ------------------------------------------------------------------
@@ -373,25 +292,10 @@ namespace
                 };
         }
         run();
-        const double seconds = timed_loop(state, run, y.data());
         const double flops = 2.0 * double(M) * double(N) * double(K);
         const double bytes = double(N) * double(K) * sizeof(T) + double(M) * double(K + N) * 4;
-        report_matmul(state, flops, bytes, threads, M == 1, seconds);
-    }
-
-    void bm_fma_peak(benchmark::State& state)
-    {
-        double gflops = 0;
-        for (auto _ : state)
-            gflops = fma_peak_gflops();
-        state.counters["GFLOP/s"] = gflops;
-    }
-    void bm_read_bw(benchmark::State& state)
-    {
-        double gbs = 0;
-        for (auto _ : state)
-            gbs = read_bandwidth_gbs();
-        state.counters["GB/s"] = gbs;
+        time_and_report(state, run, y.data(),
+                        {flops, bytes, M == 1 ? joule_bench::bound::memory_read : joule_bench::bound::compute_f32});
     }
 
     const char* impl_name(impl who)
@@ -428,8 +332,6 @@ namespace
     {
         const char* env = std::getenv("JOULE_BENCH_FULL");
         const bool full = env && std::string(env) == "1";
-        benchmark::RegisterBenchmark("machine_fma_peak/joule/threads:1", bm_fma_peak)->Iterations(1)->UseRealTime();
-        benchmark::RegisterBenchmark("machine_read_bw/std/512MiB/threads:1", bm_read_bw)->Iterations(1)->UseRealTime();
 
         std::vector<std::size_t> sizes = {64, 128, 256, 512, 1024};
         if (full)
@@ -467,3 +369,8 @@ namespace
 
     const int registered = register_matmul_benchmarks();
 } // namespace
+
+JOULE_BENCH_SHORT("^sgemm/[a-z]+/(128x128x128|1024x1024x1024)/threads:1$");
+JOULE_BENCH_SHORT("^sgemm/(joule|openblas)/1024x1024x1024/threads:2$");
+JOULE_BENCH_SHORT("^linear_f32/[a-z]+/M(1|16)_N4096_K4096/threads:1$");
+JOULE_BENCH_SHORT("^linear_b?f16/joule/M1_N4096_K4096/threads:1$");
