@@ -211,8 +211,10 @@ namespace joule
         };
 
         /// Panels [p0, p1) of y = x * B with B packed (panel_width() = the tile's nr). Each panel
-        /// is read as two sequential streams (its first and second half of K) so that one core
-        /// keeps twice the reads in flight; four accumulator sets give 4 * NV FMA chains.
+        /// is read as several sequential streams (equal runs of K rows) so that one core keeps
+        /// more reads in flight: two streams when a panel row fills a cache line, four when it
+        /// is half a line (AVX2 with 16-bit weights: 20 -> 2x GB/s from DRAM on Zen 4). Four
+        /// accumulator sets give 4 * NV FMA chains; the sum order is fixed by the shape.
         template <class A, class TB>
         void gemv_panels(const float* JOULE_RESTRICT x, const packed_matrix<TB>& b, std::size_t p0, std::size_t p1,
                          float* y, std::size_t incy, const epilogue& ep) noexcept
@@ -220,42 +222,43 @@ namespace joule
             using batch = simd::batch<float, A>;
             constexpr std::size_t W = simd::width<float, A>;
             constexpr std::size_t NV = tile_shape<A>::nv, NR = tile_shape<A>::nr;
+            constexpr std::size_t S = NR * sizeof(TB) >= 64 ? 2 : 4; // streams
+            constexpr std::size_t R = 4 / S;                          // rows per stream and step
             const std::size_t K = b.rows(), N = b.cols();
-            const std::size_t half = K / 4 * 2; // rows per stream, even
+            const std::size_t len = K / S / R * R; // rows per stream
+            using row_loader = panel_row<A, TB, NV>;
             for (std::size_t p = p0; p < p1; ++p)
             {
-                const TB* first = b.panel(p);
-                const TB* second = first + half * NR;
+                const TB* panel = b.panel(p);
                 batch acc[4][NV];
                 for (std::size_t s = 0; s < 4; ++s)
                     for (std::size_t v = 0; v < NV; ++v)
                         acc[s][v] = batch(0.0f);
-                using row_loader = panel_row<A, TB, NV>;
-                batch ra[NV], rb[NV];
-                for (std::size_t k = 0; k < half; k += 2)
+                batch row[NV];
+                for (std::size_t k = 0; k < len; k += R)
                 {
                     JOULE_UNROLL
-                    for (std::size_t u = 0; u < 2; ++u)
+                    for (std::size_t s = 0; s < S; ++s)
                     {
-                        const batch xa = simd::splat<A>(x[k + u]);
-                        const batch xb = simd::splat<A>(x[half + k + u]);
-                        row_loader::load(first + (k + u) * NR, ra);
-                        row_loader::load(second + (k + u) * NR, rb);
                         JOULE_UNROLL
-                        for (std::size_t v = 0; v < NV; ++v)
+                        for (std::size_t u = 0; u < R; ++u)
                         {
-                            acc[u][v] = simd::fma(xa, ra[v], acc[u][v]);
-                            acc[2 + u][v] = simd::fma(xb, rb[v], acc[2 + u][v]);
+                            const std::size_t kk = s * len + k + u;
+                            const batch xk = simd::splat<A>(x[kk]);
+                            row_loader::load(panel + kk * NR, row);
+                            JOULE_UNROLL
+                            for (std::size_t v = 0; v < NV; ++v)
+                                acc[s * R + u][v] = simd::fma(xk, row[v], acc[s * R + u][v]);
                         }
                     }
                 }
-                for (std::size_t k = 2 * half; k < K; ++k)
+                for (std::size_t k = S * len; k < K; ++k)
                 {
                     const batch xk = simd::splat<A>(x[k]);
-                    row_loader::load(first + k * NR, ra);
+                    row_loader::load(panel + k * NR, row);
                     JOULE_UNROLL
                     for (std::size_t v = 0; v < NV; ++v)
-                        acc[0][v] = simd::fma(xk, ra[v], acc[0][v]);
+                        acc[0][v] = simd::fma(xk, row[v], acc[0][v]);
                 }
                 alignas(64) float t[NR];
                 if constexpr (row_loader::interleaved)
