@@ -1,0 +1,98 @@
+// The passes of log_softmax, in double precision.
+//
+// log_softmax(x)_i = d_i - log(sum_j exp(d_j)), d = (x - max) / T. The log of the sum is as
+// accurate as the sum's small part: near a dominant element the sum is 1 + rest with rest tiny,
+// and a float exp (~1 ULP per term) or the rounding of d_j to float would both show in log1p(rest)
+// several times over. So the sum keeps the maxima apart (count) and accumulates exp(d) of the
+// other elements computed in double from exact double d; the final pass computes d - log(sum) in
+// double and rounds once. The result is within about 0.5 ULP of the exact value.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+
+#include "joule/detail/softmax/row_passes.hpp"
+
+namespace joule
+{
+    JOULE_BEGIN_ARCH_NS
+    namespace detail
+    {
+        /// exp(d) in double for d <= 0 (relative error < 1e-10; exp(d) = 0 below -700; NaN kept).
+        template <class A>
+        JOULE_ALWAYS_INLINE simd::batch<double, A> exp_double(simd::batch<double, A> d) noexcept
+        {
+            using dbatch = simd::batch<double, A>;
+            const dbatch lowest = simd::splat<A>(-700.0);
+            const auto underflow = d < lowest;
+            d = simd::clamp_low(d, lowest);
+            // n = round(d / ln2); t's low significand bits hold n + 1023, the exponent of 2^n.
+            const dbatch magic = simd::splat<A>(0x1.8p52 + 1023.0);
+            const dbatch t = simd::fma(d, simd::splat<A>(0x1.71547652b82fep+0), magic);
+            const dbatch nf = t - magic;
+            const dbatch r = simd::fma(nf, simd::splat<A>(-0x1.62e42fefa39efp-1), d);
+            // exp(r) ~ 1 + r + r^2 s(r): relative minimax of degree 7 on [-ln2/2, ln2/2] (5.2e-11).
+            dbatch s = simd::fma(simd::splat<A>(0.0001979033052872491839), r, simd::splat<A>(0.00139446706073310481719));
+            s = simd::fma(s, r, simd::splat<A>(0.00833349714157149341919));
+            s = simd::fma(s, r, simd::splat<A>(0.0416662948017486311392));
+            s = simd::fma(s, r, simd::splat<A>(0.166666658684530994618));
+            s = simd::fma(s, r, simd::splat<A>(0.500000006772144243875));
+            const dbatch p = simd::fma(r * r, s, r) + simd::splat<A>(1.0);
+            const dbatch scale = simd::bitcast<double>(simd::shift_left<52>(simd::bitcast<std::uint64_t>(t)));
+            return simd::select(underflow, simd::splat<A>(0.0), p * scale);
+        }
+
+        /// d = (x - m) / T in double, T applied as an exact-enough double reciprocal.
+        template <class A, bool Scaled>
+        struct shifted_argument_double
+        {
+            simd::batch<double, A> m, inverse_t;
+            shifted_argument_double(float m_, float temperature) noexcept
+                : m(simd::splat<A>(double(m_)))
+                , inverse_t(simd::splat<A>(1.0 / double(temperature)))
+            {
+            }
+            JOULE_ALWAYS_INLINE simd::batch<double, A> operator()(const simd::batch<double, A>& x) const noexcept
+            {
+                if constexpr (Scaled)
+                    return (x - m) * inverse_t;
+                else
+                    return x - m;
+            }
+        };
+
+        /// {sum of exp(d) over the elements with d != 0, count of elements with d == 0}, in double.
+        template <class A, class T, bool Scaled>
+        std::array<double, 2> log_sum_parts(const T* x, std::size_t n, float m, float temperature) noexcept
+        {
+            using dbatch = simd::batch<double, A>;
+            const shifted_argument_double<A, Scaled> arg(m, temperature);
+            return accumulate_row<A, 2, dbatch>(x, n, minus_infinity, [&](const auto& v, std::size_t, std::size_t, auto* acc) {
+                for (const dbatch& part : simd::widen<A>(v))
+                {
+                    const dbatch d = arg(part);
+                    const auto is_max = d == simd::splat<A>(0.0);
+                    acc[0] += simd::select(is_max, simd::splat<A>(0.0), exp_double<A>(d));
+                    acc[1] += simd::select(is_max, simd::splat<A>(1.0), simd::splat<A>(0.0));
+                }
+            });
+        }
+
+        /// y = d - log_sum, computed in double and rounded once.
+        template <class A, class T, bool Scaled>
+        void log_store(const T* x, float* y, std::size_t n, float m, float temperature, double log_sum) noexcept
+        {
+            using dbatch = simd::batch<double, A>;
+            const shifted_argument_double<A, Scaled> arg(m, temperature);
+            const dbatch l = simd::splat<A>(log_sum);
+            accumulate_row<A, 0>(x, n, 0.0f, [&](const auto& v, std::size_t i, std::size_t count, auto*) {
+                auto parts = simd::widen<A>(v);
+                for (dbatch& part : parts)
+                    part = arg(part) - l;
+                store_lanes<A>(y + i, simd::narrow<A>(parts), count);
+            });
+        }
+    } // namespace detail
+    JOULE_END_ARCH_NS
+} // namespace joule

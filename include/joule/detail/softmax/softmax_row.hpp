@@ -1,0 +1,153 @@
+// Softmax and log-softmax of one row: the three-pass kernel for rows that stay in cache, the
+// two-pass kernel for long rows, and the choice between them.
+//
+// Three passes (row in cache): max; y = exp(x - max) and its sum; y *= 1 / sum. One exp per
+// element; the row is read three times and written twice, from cache.
+//
+// Two passes (long rows; Dukhan and Ablavatski's memory traffic, 12 bytes per float element:
+// the input is read twice from memory and the output written once): pass 1 takes the row in
+// blocks small enough for L1, finds each block's maximum and its sum of exp(x - block max) (the
+// block is re-read from L1), and merges the blocks' statistics online (Milakov and Gimelshein);
+// pass 2 writes y = exp(x - max) / sum. Dukhan and Ablavatski accumulate the sum as (mantissa,
+// exponent) pairs instead of block maxima; the block form needs fewer operations per element,
+// and its exp arguments x - max are always <= 0, so huge inputs and a temperature lose nothing.
+//
+// Long rows split into chunks whose boundaries depend only on n; chunks run on the executor and
+// merge in order, so results are bit-identical whatever the executor.
+#pragma once
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+
+#include "joule/detail/softmax/row_stats.hpp"
+#include "joule/executor.hpp"
+
+namespace joule
+{
+    JOULE_BEGIN_ARCH_NS
+    namespace detail
+    {
+        /// Rows at least this long use the two-pass kernel (see benchmarks/README.md, "softmax
+        /// crossover", for the measurement behind it).
+        constexpr std::size_t softmax_two_pass_min = std::size_t(1) << 17;
+        /// Pass 1 of the two-pass kernel reads a row in blocks of this many elements (16 KiB of
+        /// floats: the block is still in L1 when it is read the second time).
+        constexpr std::size_t softmax_block = 4096;
+        /// Long rows split into at most this many chunks (statistics kept on the stack).
+        constexpr std::size_t softmax_max_chunks = 256;
+        /// ... of at least this many elements.
+        constexpr std::size_t softmax_min_chunk = 32 * softmax_block;
+
+        struct row_options
+        {
+            float temperature = 1.0f;
+            bool masked_zeros = false;
+        };
+
+        template <class A, class T, bool Scaled, bool Log>
+        void three_pass_row(const T* x, float* y, std::size_t n, const row_options& o) noexcept
+        {
+            const float m = row_max<A>(x, n);
+            if (JOULE_UNLIKELY(!std::isfinite(m)))
+            {
+                const row_stats s = scan_nonfinite(x, n, m);
+                write_special_row(kind_of(s), s, x, y, n, o.masked_zeros, Log);
+                return;
+            }
+            if constexpr (Log)
+            {
+                const auto parts = log_sum_parts<A, T, Scaled>(x, n, m, o.temperature);
+                row_stats s;
+                s.max = m;
+                s.rest = parts[0];
+                s.count = parts[1];
+                // A NaN element makes rest NaN, and d - NaN is NaN everywhere.
+                log_store<A, T, Scaled>(x, y, n, m, o.temperature, log_of_sum(s));
+            }
+            else
+            {
+                // A NaN element makes the sum NaN, and every y * NaN is NaN.
+                const double sum = exp_store_sum<A, T, Scaled>(x, y, n, m, o.temperature);
+                scale_in_place<A>(y, n, static_cast<float>(1.0 / sum));
+            }
+        }
+
+        /// Chunks of a long row: boundaries depend only on n.
+        struct row_chunks
+        {
+            std::size_t size, count;
+            explicit row_chunks(std::size_t n) noexcept
+            {
+                const std::size_t even = (n + softmax_max_chunks - 1) / softmax_max_chunks;
+                size = std::max(softmax_min_chunk, (even + softmax_block - 1) / softmax_block * softmax_block);
+                count = (n + size - 1) / size;
+            }
+            std::size_t begin(std::size_t c) const noexcept { return c * size; }
+            std::size_t length(std::size_t c, std::size_t n) const noexcept { return std::min(size, n - c * size); }
+        };
+
+        template <class A, class T, bool Scaled, bool Log>
+        row_stats chunk_stats(const T* x, std::size_t n, float temperature) noexcept
+        {
+            row_stats s;
+            for (std::size_t b = 0; b < n; b += softmax_block)
+                merge_stats(s, block_stats<A, T, Scaled, Log>(x + b, std::min(softmax_block, n - b), temperature),
+                            temperature);
+            return s;
+        }
+
+        template <class A, class T, bool Scaled, bool Log>
+        void two_pass_row(const T* x, float* y, std::size_t n, const row_options& o, const executor_ref& executor)
+        {
+            const row_chunks chunks(n);
+            row_stats parts[softmax_max_chunks];
+            auto pass1 = [&](std::size_t c) {
+                parts[c] = chunk_stats<A, T, Scaled, Log>(x + chunks.begin(c), chunks.length(c, n), o.temperature);
+            };
+            executor.run(chunks.count, pass1);
+            row_stats s = parts[0];
+            for (std::size_t c = 1; c < chunks.count; ++c)
+                merge_stats(s, parts[c], o.temperature);
+
+            const row_kind kind = kind_of(s);
+            if (JOULE_UNLIKELY(kind != row_kind::normal))
+            {
+                write_special_row(kind, s, x, y, n, o.masked_zeros, Log);
+                return;
+            }
+            const double log_sum = Log ? log_of_sum(s) : 0.0;
+            const float scale = Log ? 0.0f : static_cast<float>(1.0 / std::ldexp(s.sum(), exp_kernel<A>::bias));
+            auto pass2 = [&](std::size_t c) {
+                const std::size_t b = chunks.begin(c), len = chunks.length(c, n);
+                if constexpr (Log)
+                    log_store<A, T, Scaled>(x + b, y + b, len, s.max, o.temperature, log_sum);
+                else
+                    exp_scale_store<A, T, Scaled>(x + b, y + b, len, s.max, o.temperature, scale);
+            };
+            executor.run(chunks.count, pass2);
+        }
+
+        /// softmax (Log = false) or log_softmax of one row, n >= 1.
+        template <class A, class T, bool Log>
+        void softmax_row(const T* x, float* y, std::size_t n, const row_options& o, const executor_ref& executor)
+        {
+            const bool scaled = o.temperature != 1.0f;
+            if (n < softmax_two_pass_min)
+            {
+                if (scaled)
+                    three_pass_row<A, T, true, Log>(x, y, n, o);
+                else
+                    three_pass_row<A, T, false, Log>(x, y, n, o);
+            }
+            else
+            {
+                if (scaled)
+                    two_pass_row<A, T, true, Log>(x, y, n, o, executor);
+                else
+                    two_pass_row<A, T, false, Log>(x, y, n, o, executor);
+            }
+        }
+    } // namespace detail
+    JOULE_END_ARCH_NS
+} // namespace joule

@@ -1,0 +1,64 @@
+// Softmax of every row of a matrix_view: rows are independent, the executor splits them.
+#pragma once
+
+#include <algorithm>
+#include <cstddef>
+#include <vector>
+
+#include "joule/detail/softmax/softmax_row.hpp"
+#include "joule/matrix_view.hpp"
+
+namespace joule
+{
+    JOULE_BEGIN_ARCH_NS
+    namespace detail
+    {
+        /// Rows [first, last) of x into y. Rows with a column stride other than 1 go through a
+        /// contiguous copy (scratch kept for the whole range).
+        template <class A, class T, bool Log>
+        void softmax_row_range(const matrix_view<const T>& x, const matrix_view<float>& y, std::size_t first,
+                               std::size_t last, const row_options& o, const executor_ref& executor)
+        {
+            const std::size_t n = x.cols;
+            std::vector<T> x_copy(x.row_major() ? 0 : n);
+            std::vector<float> y_copy(y.row_major() ? 0 : n);
+            for (std::size_t r = first; r < last; ++r)
+            {
+                const T* xr = x.row(r);
+                if (!x.row_major())
+                {
+                    for (std::size_t c = 0; c < n; ++c)
+                        x_copy[c] = x(r, c);
+                    xr = x_copy.data();
+                }
+                float* yr = y.row_major() ? y.row(r) : y_copy.data();
+                softmax_row<A, T, Log>(xr, yr, n, o, executor);
+                if (!y.row_major())
+                    for (std::size_t c = 0; c < n; ++c)
+                        y(r, c) = y_copy[c];
+            }
+        }
+
+        template <class A, class T, bool Log>
+        void softmax_rows(const matrix_view<const T>& x, const matrix_view<float>& y, const row_options& o,
+                          const executor_ref& executor)
+        {
+            if (x.empty())
+                return;
+            const std::size_t threads = executor.concurrency();
+            // Few long rows: one row at a time, each split in chunks. Otherwise whole rows per task
+            // (a row never calls the executor from inside one of its tasks).
+            if (x.rows == 1 || threads <= 1 || (x.cols >= softmax_two_pass_min && x.rows < threads))
+            {
+                softmax_row_range<A, T, Log>(x, y, 0, x.rows, o, executor);
+                return;
+            }
+            const std::size_t tasks = std::min(x.rows, 4 * threads);
+            auto task = [&](std::size_t t) {
+                softmax_row_range<A, T, Log>(x, y, x.rows * t / tasks, x.rows * (t + 1) / tasks, o, executor_ref());
+            };
+            executor.run(tasks, task);
+        }
+    } // namespace detail
+    JOULE_END_ARCH_NS
+} // namespace joule
