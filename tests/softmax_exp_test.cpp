@@ -188,7 +188,7 @@ TEST_CASE("exp: every size and misalignment, in place, nothing written outside")
             CHECK(y.guards_intact());
             std::vector<float> copy(y.data(), y.data() + n);
             joule::exp(x.data(), x.data(), n); // in place
-            CHECK(std::memcmp(copy.data(), x.data(), n * sizeof(float)) == 0);
+            CHECK((n == 0 || std::memcmp(copy.data(), x.data(), n * sizeof(float)) == 0));
             CHECK(x.guards_intact());
         }
     }

@@ -5,8 +5,8 @@
 // own file, softmax_exp_test.cpp.
 //
 // Bounds (the issue's, see joule/softmax.hpp):
-// - softmax: |y - ref| <= (5e-7 + |x - max| / T * 1.2e-7) * ref, plus half the subnormal spacing
-//   (2^-150) for results below FLT_MIN, which float cannot hold to any relative precision;
+// - softmax: |y - ref| <= (5e-7 + |x - max| / T * 1.2e-7) * ref, plus one subnormal spacing
+//   (2^-149) for results below FLT_MIN, which float cannot hold to any relative precision;
 // - rows sum to 1 within 3 ULP of 1;
 // - log_softmax: |y - ref| <= 2 ULP(ref) + |x - max| / T * 1.2e-7.
 #include <doctest/doctest.h>
@@ -120,7 +120,7 @@ namespace
             if (log)
                 allowed = ref[i] == -std::numeric_limits<double>::infinity() ? 0 : 2 * joule_test::float_ulp(ref[i]) + rounding_of_d;
             else
-                allowed = ref[i] == 0 ? 0 : (5e-7 + rounding_of_d) * ref[i] + std::ldexp(1.0, -150);
+                allowed = ref[i] == 0 ? 0 : (5e-7 + rounding_of_d) * ref[i] + std::ldexp(1.0, -149);
             double ratio;
             if (allowed == 0)
                 ratio = double(y[i]) == ref[i] ? 0 : std::numeric_limits<double>::infinity();
@@ -157,7 +157,7 @@ namespace
         else
             joule::softmax(x.data(), y.data(), n, o);
         const row_errors e = measure_row(xd, y.data(), o.temperature, log);
-        INFO(type_name<T>() << (log ? " log_softmax" : " softmax") << " n=" << n << " T=" << o.temperature
+        INFO(std::string(type_name<T>()) << (log ? " log_softmax" : " softmax") << " n=" << n << " T=" << o.temperature
                             << " skew=" << skew << ": worst at " << e.worst_index << " (x="
                             << (n ? xd[e.worst_index] : 0.0) << ", y=" << (n ? y[e.worst_index] : 0.0f) << ")");
         CHECK(e.worst <= 1.0);
@@ -176,7 +176,7 @@ namespace
             for (int rep = 0; rep < 2; ++rep, ++k)
             {
                 const auto d = static_cast<dist>(k % static_cast<std::size_t>(dist::count));
-                CAPTURE(dist_name(d));
+                INFO("distribution " << std::string(dist_name(d)));
                 const auto row = make_row(n, d, rng);
                 const std::size_t skew = joule_test::misalignments(1)[k % 4] % 16;
                 check_row<T>(row, false, {}, skew);
@@ -202,7 +202,7 @@ namespace
 
     bool same_bits(const std::vector<float>& a, const std::vector<float>& b)
     {
-        return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0;
+        return a.size() == b.size() && (a.empty() || std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0);
     }
 } // namespace
 
@@ -227,7 +227,7 @@ TEST_CASE("long rows: the two-pass kernel and the switch to it")
         for (dist d : {dist::normal10, dist::wide, dist::masked, dist::dominant})
         {
             CAPTURE(n);
-            CAPTURE(dist_name(d));
+            INFO("distribution " << std::string(dist_name(d)));
             const auto row = make_row(n, d, rng);
             check_row<float>(row, false);
             check_row<float>(row, true);
@@ -247,7 +247,7 @@ TEST_CASE("temperature: softmax(x / T), applied to x - max")
         {
             for (dist d : {dist::normal10, dist::masked, dist::offset})
             {
-                CAPTURE(dist_name(d));
+                INFO("distribution " << std::string(dist_name(d)));
                 joule::softmax_options o;
                 o.temperature = t;
                 const auto row = make_row(n, d, rng);
@@ -553,7 +553,7 @@ TEST_CASE("online_softmax: chunks and merges equal the one-shot result")
             for (float t : {1.0f, 0.6f})
             {
                 CAPTURE(n);
-                CAPTURE(dist_name(d));
+                INFO("distribution " << std::string(dist_name(d)));
                 CAPTURE(t);
                 const auto x = make_row(n, d, rng);
                 joule::softmax_options o;

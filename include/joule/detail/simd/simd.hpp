@@ -186,6 +186,13 @@ namespace joule
             return x.value > hi.value ? hi : x;
         }
 
+        /// a / b, correctly rounded (IEEE division) on every instruction set.
+        template <class T>
+        JOULE_ALWAYS_INLINE scalar_batch<T> div(scalar_batch<T> a, scalar_batch<T> b) noexcept
+        {
+            return a.value / b.value;
+        }
+
         /// Each lane shifted left by N bits (unsigned lanes: no signed overflow).
         template <int N, class T>
         JOULE_ALWAYS_INLINE scalar_batch<T> shift_left(scalar_batch<T> a) noexcept
@@ -395,6 +402,18 @@ namespace joule
 #endif
             }
             return xsimd::select(x > hi, hi, x);
+        }
+
+        // xsimd's float division on AArch64 (8.1 to 14) is a reciprocal estimate refined by Newton
+        // steps, up to an ULP off; FDIV is exact.
+        template <class T, class A>
+        JOULE_ALWAYS_INLINE xsimd::batch<T, A> div(const xsimd::batch<T, A>& a, const xsimd::batch<T, A>& b) noexcept
+        {
+#if defined(__ARM_NEON) && defined(__aarch64__)
+            if constexpr (std::is_same<T, float>::value && xsimd::batch<T, A>::size == 4)
+                return vdivq_f32(a, b);
+#endif
+            return a / b;
         }
 
         template <int N, class T, class A>

@@ -68,7 +68,7 @@ namespace joule
         {
             using dbatch = simd::batch<double, A>;
             const shifted_argument_double<A, Scaled> arg(m, temperature);
-            return accumulate_row<A, 2, dbatch>(x, n, minus_infinity, [&](const auto& v, std::size_t, std::size_t, auto* acc) {
+            return accumulate_row<A, 2, dbatch>(x, n, minus_infinity, [&](const auto& v, std::size_t, std::size_t, auto& acc) JOULE_INLINE_LAMBDA {
                 for (const dbatch& part : simd::widen<A>(v))
                 {
                     const dbatch d = arg(part);
@@ -86,7 +86,7 @@ namespace joule
             using dbatch = simd::batch<double, A>;
             const shifted_argument_double<A, Scaled> arg(m, temperature);
             const dbatch l = simd::splat<A>(log_sum);
-            accumulate_row<A, 0>(x, n, 0.0f, [&](const auto& v, std::size_t i, std::size_t count, auto*) {
+            accumulate_row<A, 0>(x, n, 0.0f, [&](const auto& v, std::size_t i, std::size_t count, auto&) JOULE_INLINE_LAMBDA {
                 auto parts = simd::widen<A>(v);
                 for (dbatch& part : parts)
                     part = arg(part) - l;

@@ -14,6 +14,13 @@
 #include "joule/detail/softmax/exp_x86.hpp"
 #include "joule/detail/softmax/row_io.hpp"
 
+// Kernel bodies are lambdas handed to accumulate_row; they must inline into its loop.
+#if defined(__GNUC__) || defined(__clang__)
+#define JOULE_INLINE_LAMBDA __attribute__((always_inline))
+#else
+#define JOULE_INLINE_LAMBDA
+#endif
+
 namespace joule
 {
     JOULE_BEGIN_ARCH_NS
@@ -36,7 +43,7 @@ namespace joule
             JOULE_ALWAYS_INLINE simd::batch<float, A> operator()(const simd::batch<float, A>& x) const noexcept
             {
                 if constexpr (Scaled)
-                    return (x - m) / temperature;
+                    return simd::div(x - m, temperature); // IEEE division (not xsimd's on AArch64)
                 else
                     return x - m;
             }
@@ -90,47 +97,49 @@ namespace joule
         /// Runs body(v, i, count, acc) on every float register v = x[i, i + count) of the row (the
         /// last one padded with `fill`) and returns the K sums the body accumulates into acc[0..K),
         /// registers of type Acc (float, or double). Each accumulator register takes at most 16
-        /// values per lane before it is added in double.
+        /// values per lane before it is added in double. Four registers per step, each with its
+        /// own accumulators, written out so that everything stays in registers.
         template <class A, std::size_t K, class Acc = simd::batch<float, A>, class T, class Body>
         JOULE_ALWAYS_INLINE std::array<double, K> accumulate_row(const T* x, std::size_t n, float fill,
                                                                  Body&& body) noexcept
         {
-            using fbatch = simd::batch<float, A>;
-            using value = typename Acc::value_type;
+            using accumulators = std::array<Acc, K == 0 ? 1 : K>; // no zero-length arrays
             constexpr std::size_t w = simd::width<float, A>;
-            constexpr std::size_t u = softmax_unroll;
-            constexpr std::size_t step = u * w;
+            constexpr std::size_t step = 4 * w;
             constexpr std::size_t block = 16 * step;
-            constexpr std::size_t k_regs = K == 0 ? 1 : K; // no zero-length arrays
+            auto zeros = [] {
+                accumulators a;
+                for (auto& r : a)
+                    r = simd::splat<A>(typename Acc::value_type(0));
+                return a;
+            };
             std::array<double, K> total{};
             std::size_t i = 0;
             while (n - i >= step)
             {
-                Acc acc[u][k_regs];
-                for (std::size_t a = 0; a < u; ++a)
-                    for (std::size_t k = 0; k < k_regs; ++k)
-                        acc[a][k] = simd::splat<A>(value(0));
+                accumulators a0 = zeros(), a1 = zeros(), a2 = zeros(), a3 = zeros();
                 const std::size_t end = i + (n - i >= block ? block : (n - i) / step * step);
                 for (; i < end; i += step)
                 {
-                    fbatch v[u];
-                    for (std::size_t a = 0; a < u; ++a)
-                        v[a] = row_input<T>::template load<A>(x + i + a * w);
-                    for (std::size_t a = 0; a < u; ++a)
-                        body(v[a], i + a * w, w, acc[a]);
+                    const auto v0 = row_input<T>::template load<A>(x + i);
+                    const auto v1 = row_input<T>::template load<A>(x + i + w);
+                    const auto v2 = row_input<T>::template load<A>(x + i + 2 * w);
+                    const auto v3 = row_input<T>::template load<A>(x + i + 3 * w);
+                    body(v0, i, w, a0);
+                    body(v1, i + w, w, a1);
+                    body(v2, i + 2 * w, w, a2);
+                    body(v3, i + 3 * w, w, a3);
                 }
                 for (std::size_t k = 0; k < K; ++k)
-                    total[k] += lane_sum((acc[0][k] + acc[1][k]) + (acc[2][k] + acc[3][k]));
+                    total[k] += lane_sum((a0[k] + a1[k]) + (a2[k] + a3[k]));
             }
-            Acc acc[k_regs];
-            for (std::size_t k = 0; k < k_regs; ++k)
-                acc[k] = simd::splat<A>(value(0));
+            accumulators a = zeros();
             for (; n - i >= w; i += w)
-                body(row_input<T>::template load<A>(x + i), i, w, acc);
+                body(row_input<T>::template load<A>(x + i), i, w, a);
             if (i < n)
-                body(load_partial<A>(x + i, n - i, fill), i, n - i, acc);
+                body(load_partial<A>(x + i, n - i, fill), i, n - i, a);
             for (std::size_t k = 0; k < K; ++k)
-                total[k] += lane_sum(acc[k]);
+                total[k] += lane_sum(a[k]);
             return total;
         }
 
@@ -141,7 +150,7 @@ namespace joule
         double exp_store_sum(const T* x, float* y, std::size_t n, float m, float temperature) noexcept
         {
             const shifted_argument<A, Scaled> arg(m, temperature);
-            const auto sum = accumulate_row<A, 1>(x, n, minus_infinity, [&](const auto& v, std::size_t i, std::size_t count, auto* acc) {
+            const auto sum = accumulate_row<A, 1>(x, n, minus_infinity, [&](const auto& v, std::size_t i, std::size_t count, auto& acc) JOULE_INLINE_LAMBDA {
                 const auto e = exp_kernel<A>::biased(arg(v));
                 store_lanes<A>(y + i, e, count);
                 acc[0] += e;
@@ -154,7 +163,7 @@ namespace joule
         double exp_sum(const T* x, std::size_t n, float m, float temperature) noexcept
         {
             const shifted_argument<A, Scaled> arg(m, temperature);
-            const auto sum = accumulate_row<A, 1>(x, n, minus_infinity, [&](const auto& v, std::size_t, std::size_t, auto* acc) {
+            const auto sum = accumulate_row<A, 1>(x, n, minus_infinity, [&](const auto& v, std::size_t, std::size_t, auto& acc) JOULE_INLINE_LAMBDA {
                 acc[0] += exp_kernel<A>::biased(arg(v));
             });
             return sum[0];
@@ -166,7 +175,7 @@ namespace joule
         {
             const shifted_argument<A, Scaled> arg(m, temperature);
             const auto s = simd::splat<A>(scale);
-            accumulate_row<A, 0>(x, n, 0.0f, [&](const auto& v, std::size_t i, std::size_t count, auto*) {
+            accumulate_row<A, 0>(x, n, 0.0f, [&](const auto& v, std::size_t i, std::size_t count, auto&) JOULE_INLINE_LAMBDA {
                 store_lanes<A>(y + i, exp_kernel<A>::biased(arg(v)) * s, count);
             });
         }
@@ -176,7 +185,7 @@ namespace joule
         void scale_in_place(float* y, std::size_t n, float s) noexcept
         {
             const auto sv = simd::splat<A>(s);
-            accumulate_row<A, 0>(y, n, 0.0f, [&](const auto& v, std::size_t i, std::size_t count, auto*) {
+            accumulate_row<A, 0>(y, n, 0.0f, [&](const auto& v, std::size_t i, std::size_t count, auto&) JOULE_INLINE_LAMBDA {
                 store_lanes<A>(y + i, v * sv, count);
             });
         }
