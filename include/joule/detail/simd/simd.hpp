@@ -278,9 +278,69 @@ namespace joule
         {
             return xsimd::abs(a);
         }
+#if defined(__AVX__)
+        // Horizontal sums and maxima of x86 registers in shuffles (log2(lanes) steps). AVX-512 ones
+        // halve the register first with the masked extract (GCC bug 105593, as for max below).
+        namespace x86
+        {
+            JOULE_ALWAYS_INLINE float sum128(__m128 s) noexcept
+            {
+                s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+                return _mm_cvtss_f32(_mm_add_ss(s, _mm_movehdup_ps(s)));
+            }
+            JOULE_ALWAYS_INLINE float max128(__m128 s) noexcept
+            {
+                s = _mm_max_ps(s, _mm_movehl_ps(s, s));
+                return _mm_cvtss_f32(_mm_max_ss(s, _mm_movehdup_ps(s)));
+            }
+            JOULE_ALWAYS_INLINE double sum128(__m128d s) noexcept
+            {
+                return _mm_cvtsd_f64(_mm_add_sd(s, _mm_unpackhi_pd(s, s)));
+            }
+            JOULE_ALWAYS_INLINE __m128 halves_add(__m256 v) noexcept
+            {
+                return _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+            }
+            JOULE_ALWAYS_INLINE __m128 halves_max(__m256 v) noexcept
+            {
+                return _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+            }
+            JOULE_ALWAYS_INLINE __m128d halves_add(__m256d v) noexcept
+            {
+                return _mm_add_pd(_mm256_castpd256_pd128(v), _mm256_extractf128_pd(v, 1));
+            }
+#if defined(__AVX512F__)
+            JOULE_ALWAYS_INLINE __m256 half(__m512 v, int upper) noexcept
+            {
+                const __m256d zero = _mm256_setzero_pd();
+                return _mm256_castpd_ps(upper ? _mm512_mask_extractf64x4_pd(zero, __mmask8(0xf), _mm512_castps_pd(v), 1)
+                                              : _mm512_mask_extractf64x4_pd(zero, __mmask8(0xf), _mm512_castps_pd(v), 0));
+            }
+            JOULE_ALWAYS_INLINE __m256d half(__m512d v, int upper) noexcept
+            {
+                const __m256d zero = _mm256_setzero_pd();
+                return upper ? _mm512_mask_extractf64x4_pd(zero, __mmask8(0xf), v, 1)
+                             : _mm512_mask_extractf64x4_pd(zero, __mmask8(0xf), v, 0);
+            }
+#endif
+        } // namespace x86
+#endif
+
         template <class T, class A>
         JOULE_ALWAYS_INLINE T reduce_add(const xsimd::batch<T, A>& a) noexcept
         {
+#if defined(__AVX512F__)
+            if constexpr (std::is_same<T, float>::value && xsimd::batch<T, A>::size == 16)
+                return x86::sum128(x86::halves_add(_mm256_add_ps(x86::half(a, 0), x86::half(a, 1))));
+            if constexpr (std::is_same<T, double>::value && xsimd::batch<T, A>::size == 8)
+                return x86::sum128(x86::halves_add(_mm256_add_pd(x86::half(a, 0), x86::half(a, 1))));
+#endif
+#if defined(__AVX__)
+            if constexpr (std::is_same<T, float>::value && xsimd::batch<T, A>::size == 8)
+                return x86::sum128(x86::halves_add(a));
+            if constexpr (std::is_same<T, double>::value && xsimd::batch<T, A>::size == 4)
+                return x86::sum128(x86::halves_add(a));
+#endif
 #if XSIMD_VERSION_MAJOR < 9 // renamed reduce_add in 9.0
             return xsimd::hadd(a);
 #else
@@ -290,6 +350,14 @@ namespace joule
         template <class T, class A>
         JOULE_ALWAYS_INLINE T reduce_max(const xsimd::batch<T, A>& a) noexcept
         {
+#if defined(__AVX512F__)
+            if constexpr (std::is_same<T, float>::value && xsimd::batch<T, A>::size == 16)
+                return x86::max128(x86::halves_max(_mm256_max_ps(x86::half(a, 0), x86::half(a, 1))));
+#endif
+#if defined(__AVX__)
+            if constexpr (std::is_same<T, float>::value && xsimd::batch<T, A>::size == 8)
+                return x86::max128(x86::halves_max(a));
+#endif
 #if XSIMD_VERSION_MAJOR < 9
             alignas(64) T lanes[xsimd::batch<T, A>::size];
             a.store_aligned(lanes);

@@ -13,22 +13,35 @@ namespace joule
         template <class A>
         void exp_row(const float* x, float* y, std::size_t n) noexcept
         {
-            using fbatch = simd::batch<float, A>;
             constexpr std::size_t w = simd::width<float, A>;
-            std::size_t i = 0;
+            std::size_t i = misaligned_head<A>(y, n);
+            if (i != 0)
+            {
+                float_group<A, 1> v = {load_partial<A>(x, i, 0.0f)};
+                exp_kernel<A>::full(v);
+                store_partial<A>(y, v[0], i);
+            }
             for (; n - i >= 4 * w; i += 4 * w)
             {
-                const fbatch a = simd::load<A>(x + i), b = simd::load<A>(x + i + w);
-                const fbatch c = simd::load<A>(x + i + 2 * w), d = simd::load<A>(x + i + 3 * w);
-                simd::store(y + i, exp_kernel<A>::full(a));
-                simd::store(y + i + w, exp_kernel<A>::full(b));
-                simd::store(y + i + 2 * w, exp_kernel<A>::full(c));
-                simd::store(y + i + 3 * w, exp_kernel<A>::full(d));
+                float_group<A, 4> v;
+                JOULE_UNROLLED for (std::size_t k = 0; k < 4; ++k)
+                    v[k] = simd::load<A>(x + i + k * w);
+                exp_kernel<A>::full(v);
+                JOULE_UNROLLED for (std::size_t k = 0; k < 4; ++k)
+                    simd::store(y + i + k * w, v[k]);
             }
             for (; n - i >= w; i += w)
-                simd::store(y + i, exp_kernel<A>::full(simd::load<A>(x + i)));
+            {
+                float_group<A, 1> v = {simd::load<A>(x + i)};
+                exp_kernel<A>::full(v);
+                simd::store(y + i, v[0]);
+            }
             if (i < n)
-                store_partial<A>(y + i, exp_kernel<A>::full(load_partial<A>(x + i, n - i, 0.0f)), n - i);
+            {
+                float_group<A, 1> v = {load_partial<A>(x + i, n - i, 0.0f)};
+                exp_kernel<A>::full(v);
+                store_partial<A>(y + i, v[0], n - i);
+            }
         }
     } // namespace detail
     JOULE_END_ARCH_NS

@@ -28,27 +28,43 @@ namespace joule
 
             static constexpr int bias = 0;
 
-            static JOULE_ALWAYS_INLINE fbatch biased(fbatch d) noexcept
+            template <std::size_t N>
+            static JOULE_ALWAYS_INLINE void biased(float_group<A, N>& d) noexcept
             {
-                return scaled(simd::clamp_low(d, simd::splat<A>(exp_constants::x_min)));
+                JOULE_UNROLLED for (std::size_t k = 0; k < N; ++k)
+                    d[k] = simd::clamp_low(d[k], simd::splat<A>(exp_constants::x_min));
+                scaled<true>(d);
             }
 
-            static JOULE_ALWAYS_INLINE fbatch full(fbatch x) noexcept
+            template <std::size_t N>
+            static JOULE_ALWAYS_INLINE void full(float_group<A, N>& x) noexcept
             {
                 using c = exp_constants;
-                return scaled(simd::clamp_high(simd::clamp_low(x, simd::splat<A>(c::x_min)), simd::splat<A>(c::x_max)));
+                JOULE_UNROLLED for (std::size_t k = 0; k < N; ++k)
+                    x[k] = simd::clamp_high(simd::clamp_low(x[k], simd::splat<A>(c::x_min)), simd::splat<A>(c::x_max));
+                scaled<false>(x);
             }
 
         private:
-            /// exp(x) for x in [x_min, x_max] or NaN.
-            static JOULE_ALWAYS_INLINE fbatch scaled(fbatch x) noexcept
+            /// exp(x) for x in [x_min, x_max] or NaN; Short: the softmax kernel's reduction and
+            /// polynomial (exp_generic.hpp).
+            template <bool Short, std::size_t N>
+            static JOULE_ALWAYS_INLINE void scaled(float_group<A, N>& x) noexcept
             {
                 using c = exp_constants;
-                const auto t = simd::fma(x, simd::splat<A>(c::log2e), simd::splat<A>(c::magic));
-                const auto nf = t - simd::splat<A>(c::magic);
-                const auto p = exp_polynomial<A>(exp_reduce<A>(x, nf));
+                float_group<A, N> t, nf;
+                JOULE_UNROLLED for (std::size_t k = 0; k < N; ++k)
+                    t[k] = simd::fma(x[k], simd::splat<A>(c::log2e), simd::splat<A>(c::magic));
+                JOULE_UNROLLED for (std::size_t k = 0; k < N; ++k)
+                    nf[k] = t[k] - simd::splat<A>(c::magic);
+                float_group<A, N> p;
+                if constexpr (Short)
+                    p = exp_polynomial_short<A>(exp_reduce<true, A>(x, nf));
+                else
+                    p = exp_polynomial<A>(exp_reduce<false, A>(x, nf));
                 // Masked form with every lane: the unmasked intrinsic trips GCC bug 105593.
-                return _mm512_mask_scalef_ps(p, __mmask16(0xffff), p, nf);
+                JOULE_UNROLLED for (std::size_t k = 0; k < N; ++k)
+                    x[k] = _mm512_mask_scalef_ps(p[k], __mmask16(0xffff), p[k], nf[k]);
             }
         };
 #endif
@@ -94,15 +110,19 @@ namespace joule
 
             static constexpr int bias = 0;
 
-            static JOULE_ALWAYS_INLINE fbatch biased(fbatch d) noexcept
+            template <std::size_t N>
+            static JOULE_ALWAYS_INLINE void biased(float_group<A, N>& d) noexcept
             {
-                return via_double(simd::clamp_low(d, simd::splat<A>(exp_constants::x_min)));
+                for (auto& v : d)
+                    v = via_double(simd::clamp_low(v, simd::splat<A>(exp_constants::x_min)));
             }
 
-            static JOULE_ALWAYS_INLINE fbatch full(fbatch x) noexcept
+            template <std::size_t N>
+            static JOULE_ALWAYS_INLINE void full(float_group<A, N>& x) noexcept
             {
                 using c = exp_constants;
-                return via_double(simd::clamp_high(simd::clamp_low(x, simd::splat<A>(c::x_min)), simd::splat<A>(c::x_max)));
+                for (auto& v : x)
+                    v = via_double(simd::clamp_high(simd::clamp_low(v, simd::splat<A>(c::x_min)), simd::splat<A>(c::x_max)));
             }
 
         private:

@@ -5,6 +5,11 @@
 
 #include <cstddef>
 #include <cstring>
+#include <type_traits>
+
+#if defined(__AVX2__) || defined(__AVX512F__)
+#include <immintrin.h>
+#endif
 
 #include "joule/convert.hpp"
 #include "joule/detail/simd/simd.hpp"
@@ -51,11 +56,27 @@ namespace joule
             static JOULE_ALWAYS_INLINE float one(const bf16* p) noexcept { return bf16_bits_to_f32(p->bits); }
         };
 
-        /// The first `count` (< width) elements of p, the other lanes set to `fill`.
+        /// The first `count` (< width) elements of p, the other lanes set to `fill`. Float rows on
+        /// AVX2 and AVX-512 use masked loads (memory past `count` is never touched either way).
         template <class A, class T>
         JOULE_ALWAYS_INLINE simd::batch<float, A> load_partial(const T* p, std::size_t count, float fill) noexcept
         {
             constexpr std::size_t w = simd::width<float, A>;
+            if constexpr (std::is_same<T, float>::value && !std::is_same<A, simd::scalar_arch>::value)
+            {
+#if defined(__AVX512F__)
+                if constexpr (w == 16)
+                    return _mm512_mask_loadu_ps(_mm512_set1_ps(fill), __mmask16((1u << count) - 1u), p);
+#endif
+#if defined(__AVX2__)
+                if constexpr (w == 8)
+                {
+                    const __m256i lanes = _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(count)),
+                                                             _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+                    return _mm256_blendv_ps(_mm256_set1_ps(fill), _mm256_maskload_ps(p, lanes), _mm256_castsi256_ps(lanes));
+                }
+#endif
+            }
             alignas(64) float lanes[w];
             for (std::size_t i = 0; i < w; ++i)
                 lanes[i] = i < count ? row_input<T>::one(p + i) : fill;
@@ -66,7 +87,23 @@ namespace joule
         template <class A>
         JOULE_ALWAYS_INLINE void store_partial(float* p, const simd::batch<float, A>& v, std::size_t count) noexcept
         {
-            alignas(64) float lanes[simd::width<float, A>];
+            constexpr std::size_t w = simd::width<float, A>;
+            if constexpr (!std::is_same<A, simd::scalar_arch>::value)
+            {
+#if defined(__AVX512F__)
+                if constexpr (w == 16)
+                    return _mm512_mask_storeu_ps(p, __mmask16((1u << count) - 1u), v);
+#endif
+#if defined(__AVX2__)
+                if constexpr (w == 8)
+                {
+                    const __m256i lanes = _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(count)),
+                                                             _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+                    return _mm256_maskstore_ps(p, lanes, v);
+                }
+#endif
+            }
+            alignas(64) float lanes[w];
             simd::store_aligned(lanes, v);
             std::memcpy(p, lanes, count * sizeof(float));
         }

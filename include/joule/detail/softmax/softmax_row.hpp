@@ -45,15 +45,20 @@ namespace joule
             bool masked_zeros = false;
         };
 
+        /// Passes 2 and 3 of the three-pass kernel for a row whose maximum m is pass 1's result.
+        /// Between them it computes and returns the maximum of `next` (the next row of a matrix,
+        /// n elements; nullptr for none): that independent work fills the time the sum needs to
+        /// come out of pass 2, which short rows otherwise spend waiting.
         template <class A, class T, bool Scaled, bool Log>
-        void three_pass_row(const T* x, float* y, std::size_t n, const row_options& o) noexcept
+        float three_pass_row(const T* x, float* y, std::size_t n, const row_options& o, float m,
+                             const T* next = nullptr) noexcept
         {
-            const float m = row_max<A>(x, n);
+            float next_max = 0.0f;
             if (JOULE_UNLIKELY(!std::isfinite(m)))
             {
                 const row_stats s = scan_nonfinite(x, n, m);
                 write_special_row(kind_of(s), s, x, y, n, o.masked_zeros, Log);
-                return;
+                return next ? row_max<A>(next, n) : next_max;
             }
             if constexpr (Log)
             {
@@ -62,15 +67,20 @@ namespace joule
                 s.max = m;
                 s.rest = parts[0];
                 s.count = parts[1];
+                if (next)
+                    next_max = row_max<A>(next, n);
                 // A NaN element makes rest NaN, and d - NaN is NaN everywhere.
                 log_store<A, T, Scaled>(x, y, n, m, o.temperature, log_of_sum(s));
             }
             else
             {
-                // A NaN element makes the sum NaN, and every y * NaN is NaN.
                 const double sum = exp_store_sum<A, T, Scaled>(x, y, n, m, o.temperature);
+                if (next)
+                    next_max = row_max<A>(next, n);
+                // A NaN element makes the sum NaN, and every y * NaN is NaN.
                 scale_in_place<A>(y, n, static_cast<float>(1.0 / sum));
             }
+            return next_max;
         }
 
         /// Chunks of a long row: boundaries depend only on n.
@@ -136,9 +146,9 @@ namespace joule
             if (n < softmax_two_pass_min)
             {
                 if (scaled)
-                    three_pass_row<A, T, true, Log>(x, y, n, o);
+                    three_pass_row<A, T, true, Log>(x, y, n, o, row_max<A>(x, n));
                 else
-                    three_pass_row<A, T, false, Log>(x, y, n, o);
+                    three_pass_row<A, T, false, Log>(x, y, n, o, row_max<A>(x, n));
             }
             else
             {

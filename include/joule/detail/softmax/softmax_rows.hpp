@@ -13,6 +13,18 @@ namespace joule
     JOULE_BEGIN_ARCH_NS
     namespace detail
     {
+        /// Rows [first, last) of contiguous rows shorter than the two-pass threshold, pipelined:
+        /// each row's pass 1 runs inside the previous row's three_pass_row (see there).
+        template <class A, class T, bool Scaled, bool Log>
+        void three_pass_rows(const matrix_view<const T>& x, const matrix_view<float>& y, std::size_t first,
+                             std::size_t last, const row_options& o) noexcept
+        {
+            const std::size_t n = x.cols;
+            float m = row_max<A>(x.row(first), n);
+            for (std::size_t r = first; r < last; ++r)
+                m = three_pass_row<A, T, Scaled, Log>(x.row(r), y.row(r), n, o, m, r + 1 < last ? x.row(r + 1) : nullptr);
+        }
+
         /// Rows [first, last) of x into y. Rows with a column stride other than 1 go through a
         /// contiguous copy (scratch kept for the whole range).
         template <class A, class T, bool Log>
@@ -20,6 +32,14 @@ namespace joule
                                std::size_t last, const row_options& o, const executor_ref& executor)
         {
             const std::size_t n = x.cols;
+            if (x.row_major() && y.row_major() && n < softmax_two_pass_min)
+            {
+                if (o.temperature != 1.0f)
+                    three_pass_rows<A, T, true, Log>(x, y, first, last, o);
+                else
+                    three_pass_rows<A, T, false, Log>(x, y, first, last, o);
+                return;
+            }
             std::vector<T> x_copy(x.row_major() ? 0 : n);
             std::vector<float> y_copy(y.row_major() ? 0 : n);
             for (std::size_t r = first; r < last; ++r)
