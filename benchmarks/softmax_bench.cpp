@@ -44,8 +44,14 @@ namespace
     constexpr std::size_t in_cache_total = 65536; ///< elements per batch of short rows
     constexpr std::size_t in_cache_max_row = 4096;
 
-    bool in_cache(std::size_t n) { return n <= in_cache_max_row; }
-    std::size_t rows_for(std::size_t n) { return in_cache(n) ? in_cache_total / n : 1; }
+    bool in_cache(std::size_t n)
+    {
+        return n <= in_cache_max_row;
+    }
+    std::size_t rows_for(std::size_t n)
+    {
+        return in_cache(n) ? in_cache_total / n : 1;
+    }
 
     std::size_t all_cores()
     {
@@ -78,9 +84,11 @@ namespace
     /// timed in thread CPU time; the median of 9 runs of 40M adds.
     double clock_hz()
     {
-        static const double hz = [] {
+        static const double hz = []
+        {
 #if defined(__x86_64__) || defined(__aarch64__)
-            auto chain = [](std::uint64_t iterations) {
+            auto chain = [](std::uint64_t iterations)
+            {
                 std::uint64_t x = 0;
                 for (std::uint64_t i = 0; i < iterations; ++i)
                 {
@@ -126,7 +134,8 @@ namespace
         constexpr std::size_t n = 16000000;
         std::vector<float> a(n), b(n, 1.0f), c(n, 2.0f);
         const std::size_t tasks = threads;
-        auto triad = [&](std::size_t t) {
+        auto triad = [&](std::size_t t)
+        {
             const std::size_t lo = n * t / tasks, hi = n * (t + 1) / tasks;
             for (std::size_t i = lo; i < hi; ++i)
                 a[i] = b[i] + 3.0f * c[i];
@@ -164,10 +173,10 @@ namespace
         std::size_t rows, n;
         std::vector<float> x, y;
         explicit softmax_data(std::size_t n_)
-            : rows(rows_for(n_))
-            , n(n_)
-            , x(logits(rows * n))
-            , y(rows * n, 0.0f)
+          : rows(rows_for(n_))
+          , n(n_)
+          , x(logits(rows * n))
+          , y(rows * n, 0.0f)
         {
         }
     };
@@ -175,15 +184,15 @@ namespace
     void report_softmax(benchmark::State& state, std::size_t n, std::size_t rows, std::size_t threads)
     {
         const double elements = double(n) * double(rows);
-        joule_bench::report(state, {0, 12.0 * elements, joule_bench::bound::memory_triad});
+        joule_bench::report(state, { 0, 12.0 * elements, joule_bench::bound::memory_triad });
         state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * elements));
         const double iterations = static_cast<double>(state.iterations());
         if (in_cache(n) && clock_hz() > 0)
             state.counters["elem_per_cycle"] =
-                benchmark::Counter(elements * iterations / (clock_hz() * double(threads)), benchmark::Counter::kIsRate);
+              benchmark::Counter(elements * iterations / (clock_hz() * double(threads)), benchmark::Counter::kIsRate);
         if (!in_cache(n))
             state.counters["pct_triad"] = benchmark::Counter(
-                100.0 * 12.0 * elements * iterations / triad_bytes_per_second(threads), benchmark::Counter::kIsRate);
+              100.0 * 12.0 * elements * iterations / triad_bytes_per_second(threads), benchmark::Counter::kIsRate);
     }
 
     // ---- joule -------------------------------------------------------------------------------------
@@ -230,7 +239,8 @@ namespace
     {
         softmax_data d(n);
         const std::size_t tasks = std::min(d.rows, threads);
-        auto task = [&](std::size_t t) {
+        auto task = [&](std::size_t t)
+        {
             for (std::size_t r = d.rows * t / tasks; r < d.rows * (t + 1) / tasks; ++r)
                 std_softmax_row(d.x.data() + r * n, d.y.data() + r * n, n);
         };
@@ -253,20 +263,21 @@ namespace
         omp_set_num_threads(static_cast<int>(threads));
         dnnl::engine engine(dnnl::engine::kind::cpu, 0);
         dnnl::stream stream(engine);
-        const dnnl::memory::desc md({static_cast<dnnl::memory::dim>(d.rows), static_cast<dnnl::memory::dim>(n)},
-                                    dnnl::memory::data_type::f32, dnnl::memory::format_tag::ab);
+        const dnnl::memory::desc md({ static_cast<dnnl::memory::dim>(d.rows), static_cast<dnnl::memory::dim>(n) },
+                                    dnnl::memory::data_type::f32,
+                                    dnnl::memory::format_tag::ab);
         dnnl::memory src(md, engine, d.x.data()), dst(md, engine, d.y.data());
         dnnl::primitive prim;
         std::string impl;
         if (log)
         {
-            const dnnl::logsoftmax_forward::primitive_desc pd({dnnl::prop_kind::forward_inference, md, 1}, engine);
+            const dnnl::logsoftmax_forward::primitive_desc pd({ dnnl::prop_kind::forward_inference, md, 1 }, engine);
             prim = dnnl::logsoftmax_forward(pd);
             impl = pd.impl_info_str();
         }
         else
         {
-            const dnnl::softmax_forward::primitive_desc pd({dnnl::prop_kind::forward_inference, md, 1}, engine);
+            const dnnl::softmax_forward::primitive_desc pd({ dnnl::prop_kind::forward_inference, md, 1 }, engine);
             prim = dnnl::softmax_forward(pd);
             impl = pd.impl_info_str();
         }
@@ -274,7 +285,7 @@ namespace
             triad_bytes_per_second(threads);
         for (auto _ : state)
         {
-            prim.execute(stream, {{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, dst}});
+            prim.execute(stream, { { DNNL_ARG_SRC, src }, { DNNL_ARG_DST, dst } });
             stream.wait();
             benchmark::DoNotOptimize(d.y.data());
             benchmark::ClobberMemory();
@@ -290,7 +301,8 @@ namespace
     {
         constexpr std::size_t n = 16000000;
         std::vector<float> a(n), b(n, 1.0f), c(n, 2.0f);
-        auto triad = [&](std::size_t t) {
+        auto triad = [&](std::size_t t)
+        {
             const std::size_t lo = n * t / threads, hi = n * (t + 1) / threads;
             for (std::size_t i = lo; i < hi; ++i)
                 a[i] = b[i] + 3.0f * c[i];
@@ -301,7 +313,7 @@ namespace
             benchmark::DoNotOptimize(a.data());
             benchmark::ClobberMemory();
         }
-        joule_bench::report(state, {0, 12.0 * double(n), joule_bench::bound::memory_triad});
+        joule_bench::report(state, { 0, 12.0 * double(n), joule_bench::bound::memory_triad });
     }
 
     // ---- exp -----------------------------------------------------------------------------------------
@@ -338,10 +350,10 @@ namespace
             benchmark::ClobberMemory();
         }
         state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * n));
-        joule_bench::report(state, {0, 8.0 * n, joule_bench::bound::none});
+        joule_bench::report(state, { 0, 8.0 * n, joule_bench::bound::none });
         if (clock_hz() > 0)
             state.counters["elem_per_cycle"] =
-                benchmark::Counter(double(n) * double(state.iterations()) / clock_hz(), benchmark::Counter::kIsRate);
+              benchmark::Counter(double(n) * double(state.iterations()) / clock_hz(), benchmark::Counter::kIsRate);
     }
 
     // ---- the three-pass / two-pass crossover -----------------------------------------------------
@@ -357,12 +369,13 @@ namespace
             if (two_pass)
                 joule::detail::two_pass_row<A, float, false, false>(x.data(), y.data(), n, o, sequential);
             else
-                joule::detail::three_pass_row<A, float, false, false>(x.data(), y.data(), n, o, joule::detail::row_max<A>(x.data(), n));
+                joule::detail::three_pass_row<A, float, false, false>(
+                  x.data(), y.data(), n, o, joule::detail::row_max<A>(x.data(), n));
             benchmark::DoNotOptimize(y.data());
             benchmark::ClobberMemory();
         }
         state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * n));
-        joule_bench::report(state, {0, 12.0 * double(n), joule_bench::bound::memory_triad});
+        joule_bench::report(state, { 0, 12.0 * double(n), joule_bench::bound::memory_triad });
     }
 
     std::string size_name(std::size_t n)
@@ -376,37 +389,37 @@ namespace
             benchmark::AddCustomContext("softmax: core clock measured by a dependent-add chain (GHz)",
                                         std::to_string(clock_hz() * 1e-9));
         const std::size_t many = all_cores();
-        std::vector<std::size_t> thread_counts = {1};
+        std::vector<std::size_t> thread_counts = { 1 };
         if (many > 1)
             thread_counts.push_back(many);
         for (std::size_t threads : thread_counts)
-            benchmark::RegisterBenchmark(("triad/stream/16000000/threads:" + std::to_string(threads)).c_str(), bm_triad,
-                                         threads)
-                ->UseRealTime();
-        for (std::size_t n : {std::size_t(128), std::size_t(1024), std::size_t(4096), std::size_t(1000000),
-                              std::size_t(16000000)})
+            benchmark::RegisterBenchmark(
+              ("triad/stream/16000000/threads:" + std::to_string(threads)).c_str(), bm_triad, threads)
+              ->UseRealTime();
+        for (std::size_t n :
+             { std::size_t(128), std::size_t(1024), std::size_t(4096), std::size_t(1000000), std::size_t(16000000) })
         {
             for (std::size_t threads : thread_counts)
             {
                 const std::string shape = size_name(n) + "/threads:" + std::to_string(threads);
                 benchmark::RegisterBenchmark(("softmax/joule/" + shape).c_str(), bm_joule, n, threads, false)
-                    ->UseRealTime();
+                  ->UseRealTime();
 #if defined(JOULE_BENCH_HAVE_ONEDNN)
                 benchmark::RegisterBenchmark(("softmax/onednn/" + shape).c_str(), bm_onednn, n, threads, false)
-                    ->UseRealTime();
+                  ->UseRealTime();
 #endif
                 if (threads == 1 || in_cache(n))
                     benchmark::RegisterBenchmark(("softmax/std/" + shape).c_str(), bm_std, n, threads)->UseRealTime();
             }
         }
-        for (std::size_t n : {std::size_t(4096), std::size_t(16000000)})
+        for (std::size_t n : { std::size_t(4096), std::size_t(16000000) })
         {
             const std::string shape = size_name(n) + "/threads:1";
             benchmark::RegisterBenchmark(("log_softmax/joule/" + shape).c_str(), bm_joule, n, std::size_t(1), true)
-                ->UseRealTime();
+              ->UseRealTime();
 #if defined(JOULE_BENCH_HAVE_ONEDNN)
             benchmark::RegisterBenchmark(("log_softmax/onednn/" + shape).c_str(), bm_onednn, n, std::size_t(1), true)
-                ->UseRealTime();
+              ->UseRealTime();
 #endif
         }
         benchmark::RegisterBenchmark("exp/joule/4096/threads:1", bm_exp, exp_impl::joule)->UseRealTime();
@@ -416,11 +429,13 @@ namespace
         benchmark::RegisterBenchmark("exp/std/4096/threads:1", bm_exp, exp_impl::std_loop)->UseRealTime();
         for (std::size_t n = std::size_t(1) << 12; n <= (std::size_t(1) << 24); n *= 2)
         {
-            for (bool two : {false, true})
+            for (bool two : { false, true })
                 benchmark::RegisterBenchmark(
-                    ((two ? "softmax_2pass/joule/" : "softmax_3pass/joule/") + std::to_string(n) + "/threads:1").c_str(),
-                    bm_kernel, n, two)
-                    ->UseRealTime();
+                  ((two ? "softmax_2pass/joule/" : "softmax_3pass/joule/") + std::to_string(n) + "/threads:1").c_str(),
+                  bm_kernel,
+                  n,
+                  two)
+                  ->UseRealTime();
         }
         return 0;
     }

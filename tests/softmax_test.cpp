@@ -1,8 +1,9 @@
 // Tests for joule/softmax.hpp: softmax, log_softmax (one row and row-wise), online_softmax,
 // against the double-precision references of support/softmax_reference.hpp, on every size and
-// alignment, both kernels (three passes below 2^17 elements, two passes above), float / f16 /
-// bf16 inputs, temperatures, special values, executors, and argument errors. joule::exp has its
-// own file, softmax_exp_test.cpp.
+// alignment, every algorithm (three passes; from 2^17 elements chunked three passes for softmax
+// and two passes for log_softmax; from 6 Mi elements two passes for softmax, also tested
+// directly on shorter rows), float / f16 / bf16 inputs, temperatures, special values,
+// executors, and argument errors. joule::exp has its own file, softmax_exp_test.cpp.
 //
 // Bounds (the issue's, see joule/softmax.hpp):
 // - softmax: |y - ref| <= (5e-7 + |x - max| / T * 1.2e-7) * ref, plus one subnormal spacing
@@ -32,21 +33,23 @@ namespace
 {
     constexpr float pinf = std::numeric_limits<float>::infinity();
     constexpr float qnan = std::numeric_limits<float>::quiet_NaN();
-    /// Where the kernels switch from three passes to two.
-    constexpr std::size_t two_pass_min = std::size_t(1) << 17;
+    /// Where rows start to be split in chunks (softmax: chunked three passes; log_softmax: two).
+    constexpr std::size_t long_row = joule::detail::softmax_long_row;
+    /// Where softmax switches to two passes.
+    constexpr std::size_t two_pass_softmax = joule::detail::softmax_long_row;
 
-    template <class T>
+    template<class T>
     T from_float(float v)
     {
         return T(v);
     }
-    template <>
+    template<>
     float from_float<float>(float v)
     {
         return v;
     }
 
-    template <class T>
+    template<class T>
     const char* type_name()
     {
         return std::is_same<T, float>::value ? "float" : std::is_same<T, joule::f16>::value ? "f16" : "bf16";
@@ -54,13 +57,13 @@ namespace
 
     enum class dist
     {
-        normal1,    ///< N(0, 1)
-        normal10,   ///< N(0, 10)
-        wide,       ///< U(-100, 100): many results far below 1, some subnormal
-        masked,     ///< N(0, 5) with a quarter of the elements -inf
-        dominant,   ///< one element 25 above N(0, 1): probability ~1, log_softmax ~0
-        constant,   ///< every element 3.5
-        offset,     ///< 1e4 + N(0, 5): x - max rounds
+        normal1,  ///< N(0, 1)
+        normal10, ///< N(0, 10)
+        wide,     ///< U(-100, 100): many results far below 1, some subnormal
+        masked,   ///< N(0, 5) with a quarter of the elements -inf
+        dominant, ///< one element 25 above N(0, 1): probability ~1, log_softmax ~0
+        constant, ///< every element 3.5
+        offset,   ///< 1e4 + N(0, 5): x - max rounds
         count
     };
 
@@ -73,14 +76,29 @@ namespace
         {
             switch (d)
             {
-            case dist::normal1: x[i] = normal(rng); break;
-            case dist::normal10: x[i] = 10.0f * normal(rng); break;
-            case dist::wide: x[i] = uniform(rng); break;
-            case dist::masked: x[i] = rng() % 4 == 0 ? -pinf : 5.0f * normal(rng); break;
-            case dist::dominant: x[i] = normal(rng); break;
-            case dist::constant: x[i] = 3.5f; break;
-            case dist::offset: x[i] = 1e4f + 5.0f * normal(rng); break;
-            default: break;
+                case dist::normal1:
+                    x[i] = normal(rng);
+                    break;
+                case dist::normal10:
+                    x[i] = 10.0f * normal(rng);
+                    break;
+                case dist::wide:
+                    x[i] = uniform(rng);
+                    break;
+                case dist::masked:
+                    x[i] = rng() % 4 == 0 ? -pinf : 5.0f * normal(rng);
+                    break;
+                case dist::dominant:
+                    x[i] = normal(rng);
+                    break;
+                case dist::constant:
+                    x[i] = 3.5f;
+                    break;
+                case dist::offset:
+                    x[i] = 1e4f + 5.0f * normal(rng);
+                    break;
+                default:
+                    break;
             }
         }
         if (n > 0 && d == dist::dominant)
@@ -92,8 +110,63 @@ namespace
 
     const char* dist_name(dist d)
     {
-        static const char* names[] = {"normal1", "normal10", "wide", "masked", "dominant", "constant", "offset"};
+        static const char* names[] = { "normal1", "normal10", "wide", "masked", "dominant", "constant", "offset" };
         return names[static_cast<int>(d)];
+    }
+
+    /// The public functions choose the algorithm by length; tests also run each one directly, on
+    /// rows of any length (the two-pass softmax is otherwise only reached from 6 Mi elements).
+    enum class algorithm
+    {
+        automatic,
+        three_pass,
+        chunked_three_pass, ///< softmax only (log_softmax: two passes)
+        two_pass,
+    };
+
+    template<class T>
+    void run_row(algorithm a, const T* x, float* y, std::size_t n, bool log, const joule::softmax_options& o)
+    {
+        using A = joule::simd::native_arch;
+        if (a == algorithm::automatic || n == 0)
+        {
+            if (log)
+                joule::log_softmax(x, y, n, o);
+            else
+                joule::softmax(x, y, n, o);
+            return;
+        }
+        joule::detail::row_options ro;
+        ro.temperature = o.temperature;
+        ro.masked_zeros = o.masked == joule::masked_row::zeros;
+        auto run = [&](auto scaled)
+        {
+            constexpr bool s = decltype(scaled)::value;
+            if (a == algorithm::three_pass)
+            {
+                const float m = joule::detail::row_max<A>(x, n);
+                if (log)
+                    joule::detail::three_pass_row<A, T, s, true>(x, y, n, ro, m);
+                else
+                    joule::detail::three_pass_row<A, T, s, false>(x, y, n, ro, m);
+            }
+            else if (a == algorithm::chunked_three_pass && !log)
+                joule::detail::three_pass_chunked_row<A, T, s>(x, y, n, ro, o.executor);
+            else if (log)
+                joule::detail::two_pass_row<A, T, s, true>(x, y, n, ro, o.executor);
+            else
+                joule::detail::two_pass_row<A, T, s, false>(x, y, n, ro, o.executor);
+        };
+        if (o.temperature != 1.0f)
+            run(std::true_type{});
+        else
+            run(std::false_type{});
+    }
+
+    const char* algorithm_name(algorithm a)
+    {
+        static const char* names[] = { "automatic", "three passes", "chunked three passes", "two passes" };
+        return names[static_cast<int>(a)];
     }
 
     /// The worst error of y against the reference, as a fraction of the allowed error (<= 1 passes).
@@ -118,7 +191,9 @@ namespace
             const double rounding_of_d = std::fabs(x[i] - m) / temperature * 1.2e-7;
             double allowed;
             if (log)
-                allowed = ref[i] == -std::numeric_limits<double>::infinity() ? 0 : 2 * joule_test::float_ulp(ref[i]) + rounding_of_d;
+                allowed = ref[i] == -std::numeric_limits<double>::infinity()
+                            ? 0
+                            : 2 * joule_test::float_ulp(ref[i]) + rounding_of_d;
             else
                 allowed = ref[i] == 0 ? 0 : (5e-7 + rounding_of_d) * ref[i] + std::ldexp(1.0, -149);
             double ratio;
@@ -139,9 +214,12 @@ namespace
     }
 
     /// Runs joule's softmax or log_softmax on `values` (converted to T) and checks the bounds.
-    template <class T>
-    void check_row(const std::vector<float>& values, bool log, const joule::softmax_options& o = {},
-                   std::size_t skew = 0)
+    template<class T>
+    void check_row(const std::vector<float>& values,
+                   bool log,
+                   const joule::softmax_options& o = {},
+                   std::size_t skew = 0,
+                   algorithm a = algorithm::automatic)
     {
         const std::size_t n = values.size();
         joule_test::guarded_buffer<T> x(n, skew * sizeof(T));
@@ -152,21 +230,19 @@ namespace
             xd[i] = double(static_cast<float>(x[i]));
         }
         joule_test::guarded_buffer<float> y(n, skew * sizeof(float));
-        if (log)
-            joule::log_softmax(x.data(), y.data(), n, o);
-        else
-            joule::softmax(x.data(), y.data(), n, o);
+        run_row(a, x.data(), y.data(), n, log, o);
         const row_errors e = measure_row(xd, y.data(), o.temperature, log);
-        INFO(std::string(type_name<T>()) << (log ? " log_softmax" : " softmax") << " n=" << n << " T=" << o.temperature
-                            << " skew=" << skew << ": worst at " << e.worst_index << " (x="
-                            << (n ? xd[e.worst_index] : 0.0) << ", y=" << (n ? y[e.worst_index] : 0.0f) << ")");
+        INFO(std::string(type_name<T>()) << (log ? " log_softmax" : " softmax") << " (" << algorithm_name(a)
+                                         << ") n=" << n << " T=" << o.temperature << " skew=" << skew << ": worst at "
+                                         << e.worst_index << " (x=" << (n ? xd[e.worst_index] : 0.0)
+                                         << ", y=" << (n ? y[e.worst_index] : 0.0f) << ")");
         CHECK(e.worst <= 1.0);
         if (!log && n > 0)
             CHECK(e.sum_error_ulp <= 3.0);
         CHECK(y.guards_intact());
     }
 
-    template <class T>
+    template<class T>
     void check_sizes(const std::vector<std::size_t>& sizes, std::uint32_t seed)
     {
         std::mt19937 rng(seed);
@@ -185,13 +261,13 @@ namespace
         }
     }
 
-    std::vector<float> run_softmax(const std::vector<float>& x, bool log = false, const joule::softmax_options& o = {})
+    std::vector<float> run_softmax(const std::vector<float>& x,
+                                   bool log = false,
+                                   const joule::softmax_options& o = {},
+                                   algorithm a = algorithm::automatic)
     {
         std::vector<float> y(x.size(), -123.0f);
-        if (log)
-            joule::log_softmax(x.data(), y.data(), x.size(), o);
-        else
-            joule::softmax(x.data(), y.data(), x.size(), o);
+        run_row(a, x.data(), y.data(), x.size(), log, o);
         return y;
     }
 
@@ -230,12 +306,12 @@ TEST_CASE("f16 and bf16 rows: same bounds, sums accumulate in float and double")
     check_sizes<joule::bf16>(sizes, 13);
 }
 
-TEST_CASE("long rows: the two-pass kernel and the switch to it")
+TEST_CASE("long rows: chunks, the switches between algorithms")
 {
     std::mt19937 rng(14);
-    for (std::size_t n : {two_pass_min - 1, two_pass_min, two_pass_min + 1, 3 * two_pass_min + 4096 + 5})
+    for (std::size_t n : { long_row - 1, long_row, long_row + 1, 3 * long_row + 4096 + 5 })
     {
-        for (dist d : {dist::normal10, dist::wide, dist::masked, dist::dominant})
+        for (dist d : { dist::normal10, dist::wide, dist::masked, dist::dominant })
         {
             CAPTURE(n);
             INFO("distribution " << std::string(dist_name(d)));
@@ -244,19 +320,47 @@ TEST_CASE("long rows: the two-pass kernel and the switch to it")
             check_row<float>(row, true);
         }
     }
-    const auto row = make_row(two_pass_min + 77, dist::normal10, rng);
+    auto row = make_row(long_row + 77, dist::normal10, rng);
     check_row<joule::f16>(row, false);
     check_row<joule::bf16>(row, true);
+    // The switch to two passes for softmax.
+    row = make_row(two_pass_softmax + 7, dist::normal10, rng);
+    check_row<float>(row, false);
+}
+
+TEST_CASE("every algorithm on every length: accuracy, temperature, f16")
+{
+    std::mt19937 rng(20);
+    for (algorithm a : { algorithm::three_pass, algorithm::chunked_three_pass, algorithm::two_pass })
+    {
+        for (std::size_t n : { 1u, 2u, 7u, 33u, 1000u, 4096u, 4097u, 9000u, unsigned(long_row + 13) })
+        {
+            for (dist d : { dist::normal10, dist::wide, dist::masked, dist::dominant, dist::offset })
+            {
+                CAPTURE(n);
+                INFO("distribution " << std::string(dist_name(d)));
+                const auto row = make_row(n, d, rng);
+                check_row<float>(row, false, {}, n % 5, a);
+                check_row<float>(row, true, {}, n % 5, a);
+            }
+            joule::softmax_options o;
+            o.temperature = 0.3f;
+            const auto row = make_row(n, dist::normal10, rng);
+            check_row<float>(row, false, o, 1, a);
+            check_row<float>(row, true, o, 1, a);
+            check_row<joule::f16>(row, false, {}, 0, a);
+        }
+    }
 }
 
 TEST_CASE("temperature: softmax(x / T), applied to x - max")
 {
     std::mt19937 rng(15);
-    for (float t : {0.25f, 0.7f, 3.0f, 1e-3f, 1e3f})
+    for (float t : { 0.25f, 0.7f, 3.0f, 1e-3f, 1e3f })
     {
-        for (std::size_t n : {1u, 5u, 33u, 1000u, 4099u})
+        for (std::size_t n : { 1u, 5u, 33u, 1000u, 4099u })
         {
-            for (dist d : {dist::normal10, dist::masked, dist::offset})
+            for (dist d : { dist::normal10, dist::masked, dist::offset })
             {
                 INFO("distribution " << std::string(dist_name(d)));
                 joule::softmax_options o;
@@ -269,7 +373,7 @@ TEST_CASE("temperature: softmax(x / T), applied to x - max")
         }
         joule::softmax_options o;
         o.temperature = t;
-        const auto row = make_row(two_pass_min + 3, dist::normal10, rng);
+        const auto row = make_row(long_row + 3, dist::normal10, rng);
         check_row<float>(row, false, o);
         check_row<float>(row, true, o);
     }
@@ -278,11 +382,11 @@ TEST_CASE("temperature: softmax(x / T), applied to x - max")
 TEST_CASE("in place for float rows")
 {
     std::mt19937 rng(16);
-    for (std::size_t n : {1u, 7u, 100u, 4099u, unsigned(two_pass_min + 9)})
+    for (std::size_t n : { 1u, 7u, 100u, 4099u, unsigned(long_row + 9) })
     {
-        for (bool log : {false, true})
+        for (bool log : { false, true })
         {
-            for (std::size_t skew : {0u, 4u, 12u})
+            for (std::size_t skew : { 0u, 4u, 12u })
             {
                 CAPTURE(n);
                 CAPTURE(skew);
@@ -307,131 +411,142 @@ TEST_CASE("in place for float rows")
     }
 }
 
-TEST_CASE("special values")
+namespace
 {
-    const float big = FLT_MAX;
-
-    SUBCASE("n = 0 touches nothing; n = 1 gives 1 (log_softmax 0)")
+    void check_special_values(algorithm a)
     {
-        joule::softmax(joule_test::opaque_null<const float>(), joule_test::opaque_null<float>(), 0);
-        joule::log_softmax(joule_test::opaque_null<const joule::f16>(), joule_test::opaque_null<float>(), 0);
-        for (float v : {0.0f, -3.0f, 1e30f, -big, big})
-        {
-            CHECK(run_softmax({v}) == std::vector<float>{1.0f});
-            CHECK(run_softmax({v}, true) == std::vector<float>{0.0f});
-        }
-        joule::softmax_options o;
-        o.temperature = 1e-30f;
-        CHECK(run_softmax({-7.0f}, false, o) == std::vector<float>{1.0f});
-    }
+        INFO("algorithm: " << std::string(algorithm_name(a)));
+        const float big = FLT_MAX;
 
-    SUBCASE("a NaN anywhere makes the whole row NaN, at any position and length")
-    {
-        for (std::size_t n : {1u, 2u, 9u, 64u, 1000u, unsigned(two_pass_min + 5)})
         {
-            for (std::size_t pos : {std::size_t(0), n / 2, n - 1})
+            INFO("n = 0 touches nothing; n = 1 gives 1 (log_softmax 0)");
+            joule::softmax(joule_test::opaque_null<const float>(), joule_test::opaque_null<float>(), 0);
+            joule::log_softmax(joule_test::opaque_null<const joule::f16>(), joule_test::opaque_null<float>(), 0);
+            for (float v : { 0.0f, -3.0f, 1e30f, -big, big })
             {
-                for (float other : {0.0f, pinf, -pinf})
+                CHECK(run_softmax({ v }, false, {}, a) == std::vector<float>{ 1.0f });
+                CHECK(run_softmax({ v }, true, {}, a) == std::vector<float>{ 0.0f });
+            }
+            joule::softmax_options o;
+            o.temperature = 1e-30f;
+            CHECK(run_softmax({ -7.0f }, false, o, a) == std::vector<float>{ 1.0f });
+        }
+
+        {
+            INFO("a NaN anywhere makes the whole row NaN, at any position and length");
+            for (std::size_t n : { 1u, 2u, 9u, 64u, 1000u, unsigned(long_row + 5) })
+            {
+                for (std::size_t pos : { std::size_t(0), n / 2, n - 1 })
                 {
-                    std::vector<float> x(n, 1.0f);
-                    if (n > 2)
-                        x[(pos + 1) % n] = other;
-                    x[pos] = qnan;
-                    CAPTURE(n);
-                    CAPTURE(pos);
-                    CAPTURE(other);
-                    CHECK(all_nan(run_softmax(x)));
-                    CHECK(all_nan(run_softmax(x, true)));
-                    std::vector<joule::bf16> h(n);
-                    joule::convert(x.data(), h.data(), n);
-                    std::vector<float> y(n);
-                    joule::softmax(h.data(), y.data(), n);
-                    CHECK(all_nan(y));
+                    for (float other : { 0.0f, pinf, -pinf })
+                    {
+                        std::vector<float> x(n, 1.0f);
+                        if (n > 2)
+                            x[(pos + 1) % n] = other;
+                        x[pos] = qnan;
+                        CAPTURE(n);
+                        CAPTURE(pos);
+                        CAPTURE(other);
+                        CHECK(all_nan(run_softmax(x, false, {}, a)));
+                        CHECK(all_nan(run_softmax(x, true, {}, a)));
+                        std::vector<joule::bf16> h(n);
+                        joule::convert(x.data(), h.data(), n);
+                        std::vector<float> y(n);
+                        run_row(a, h.data(), y.data(), n, false, {});
+                        CHECK(all_nan(y));
+                    }
                 }
             }
         }
-    }
 
-    SUBCASE("+pinf: the limit, 1/k for each of k infinities and 0 elsewhere")
-    {
-        for (std::size_t n : {1u, 5u, 100u, unsigned(two_pass_min + 1)})
         {
-            std::vector<float> x(n, 2.0f);
-            x[0] = -pinf;
-            x[n - 1] = pinf;
-            auto y = run_softmax(x);
-            CHECK(y[n - 1] == 1.0f);
-            CHECK(std::count(y.begin(), y.end(), 0.0f) == std::ptrdiff_t(n - 1));
-            auto l = run_softmax(x, true);
-            CHECK(l[n - 1] == 0.0f);
-            if (n >= 3)
+            INFO("+pinf: the limit, 1/k for each of k infinities and 0 elsewhere");
+            for (std::size_t n : { 1u, 5u, 100u, unsigned(long_row + 1) })
             {
-                x[n / 2] = pinf;
-                x[1] = pinf;
-                y = run_softmax(x);
-                CHECK(y[n / 2] == 1.0f / 3.0f);
-                CHECK(y[1] == 1.0f / 3.0f);
-                CHECK(y[0] == 0.0f);
-                l = run_softmax(x, true);
-                CHECK(l[1] == static_cast<float>(-std::log(3.0)));
-                CHECK(l[0] == -pinf);
+                std::vector<float> x(n, 2.0f);
+                x[0] = -pinf;
+                x[n - 1] = pinf;
+                auto y = run_softmax(x, false, {}, a);
+                CHECK(y[n - 1] == 1.0f);
+                CHECK(std::count(y.begin(), y.end(), 0.0f) == std::ptrdiff_t(n - 1));
+                auto l = run_softmax(x, true, {}, a);
+                CHECK(l[n - 1] == 0.0f);
+                if (n >= 3)
+                {
+                    x[n / 2] = pinf;
+                    x[1] = pinf;
+                    y = run_softmax(x, false, {}, a);
+                    CHECK(y[n / 2] == 1.0f / 3.0f);
+                    CHECK(y[1] == 1.0f / 3.0f);
+                    CHECK(y[0] == 0.0f);
+                    l = run_softmax(x, true, {}, a);
+                    CHECK(l[1] == static_cast<float>(-std::log(3.0)));
+                    CHECK(l[0] == -pinf);
+                }
+            }
+        }
+
+        {
+            INFO("huge finite inputs with a temperature never give NaN");
+            for (float t : { 1.0f, 0.5f, 1e-3f, 1e-38f, 2.0f, 1e30f })
+            {
+                joule::softmax_options o;
+                o.temperature = t;
+                CAPTURE(t);
+                const std::vector<float> x = { -big, big, 0.0f, big, -big, 1.0f, -1e30f };
+                const auto y = run_softmax(x, false, o, a);
+                const auto l = run_softmax(x, true, o, a);
+                for (std::size_t i = 0; i < x.size(); ++i)
+                {
+                    CHECK(!std::isnan(y[i]));
+                    CHECK(!std::isnan(l[i]));
+                }
+                // (x - max) / T: the two FLT_MAX share the probability unless T is huge.
+                if (t <= 2.0f)
+                {
+                    CHECK(y[1] == 0.5f);
+                    CHECK(y[3] == 0.5f);
+                    CHECK(y[0] == 0.0f);
+                    CHECK(l[1] == static_cast<float>(-std::log(2.0)));
+                    // (-FLT_MAX - FLT_MAX) / T - log 2: -inf as a float unless T >= 2.
+                    CHECK(l[0] == static_cast<float>(-2.0 * double(big) / double(t) - std::log(2.0)));
+                }
+                const std::vector<float> all_min(50, -big);
+                for (float v : run_softmax(all_min, false, o, a))
+                    CHECK(v == 1.0f / 50);
+            }
+        }
+
+        {
+            INFO("fully masked rows: NaN by default, zeros on request; -pinf elements give 0");
+            for (std::size_t n : { 1u, 3u, 17u, 1000u, unsigned(long_row + 100) })
+            {
+                CAPTURE(n);
+                const std::vector<float> x(n, -pinf);
+                CHECK(all_nan(run_softmax(x, false, {}, a)));
+                CHECK(all_nan(run_softmax(x, true, {}, a)));
+                joule::softmax_options o;
+                o.masked = joule::masked_row::zeros;
+                for (float v : run_softmax(x, false, o, a))
+                    CHECK(v == 0.0f);
+                for (float v : run_softmax(x, true, o, a))
+                    CHECK(v == -pinf);
+                // One element left unmasked takes everything.
+                std::vector<float> one = x;
+                one[n / 2] = -5.0f;
+                const auto y = run_softmax(one, false, {}, a);
+                CHECK(y[n / 2] == 1.0f);
+                CHECK(std::count(y.begin(), y.end(), 0.0f) == std::ptrdiff_t(n - 1));
             }
         }
     }
+} // namespace
 
-    SUBCASE("huge finite inputs with a temperature never give NaN")
-    {
-        for (float t : {1.0f, 0.5f, 1e-3f, 1e-38f, 2.0f, 1e30f})
-        {
-            joule::softmax_options o;
-            o.temperature = t;
-            CAPTURE(t);
-            const std::vector<float> x = {-big, big, 0.0f, big, -big, 1.0f, -1e30f};
-            const auto y = run_softmax(x, false, o);
-            const auto l = run_softmax(x, true, o);
-            for (std::size_t i = 0; i < x.size(); ++i)
-            {
-                CHECK(!std::isnan(y[i]));
-                CHECK(!std::isnan(l[i]));
-            }
-            // (x - max) / T: the two FLT_MAX share the probability unless T is huge.
-            if (t <= 2.0f)
-            {
-                CHECK(y[1] == 0.5f);
-                CHECK(y[3] == 0.5f);
-                CHECK(y[0] == 0.0f);
-                CHECK(l[1] == static_cast<float>(-std::log(2.0)));
-                // (-FLT_MAX - FLT_MAX) / T - log 2: -inf as a float unless T >= 2.
-                CHECK(l[0] == static_cast<float>(-2.0 * double(big) / double(t) - std::log(2.0)));
-            }
-            const std::vector<float> all_min(50, -big);
-            for (float v : run_softmax(all_min, false, o))
-                CHECK(v == 1.0f / 50);
-        }
-    }
-
-    SUBCASE("fully masked rows: NaN by default, zeros on request; -pinf elements give 0")
-    {
-        for (std::size_t n : {1u, 3u, 17u, 1000u, unsigned(two_pass_min + 100)})
-        {
-            CAPTURE(n);
-            const std::vector<float> x(n, -pinf);
-            CHECK(all_nan(run_softmax(x)));
-            CHECK(all_nan(run_softmax(x, true)));
-            joule::softmax_options o;
-            o.masked = joule::masked_row::zeros;
-            for (float v : run_softmax(x, false, o))
-                CHECK(v == 0.0f);
-            for (float v : run_softmax(x, true, o))
-                CHECK(v == -pinf);
-            // One element left unmasked takes everything.
-            std::vector<float> one = x;
-            one[n / 2] = -5.0f;
-            const auto y = run_softmax(one);
-            CHECK(y[n / 2] == 1.0f);
-            CHECK(std::count(y.begin(), y.end(), 0.0f) == std::ptrdiff_t(n - 1));
-        }
-    }
+TEST_CASE("special values: every algorithm")
+{
+    for (algorithm a :
+         { algorithm::automatic, algorithm::three_pass, algorithm::chunked_three_pass, algorithm::two_pass })
+        check_special_values(a);
 }
 
 TEST_CASE("row-wise forms: any strides, in place, executors never change a bit")
@@ -450,10 +565,12 @@ TEST_CASE("row-wise forms: any strides, in place, executors never change a bit")
     // rows, which may differ in the last bits: their sums group elements into SIMD lanes
     // differently (each lane adds up to 32 values in float before double takes over), which
     // moves the sum, and every element with it, by a few ULP.
-    for (bool log : {false, true})
+    for (bool log : { false, true })
     {
         CAPTURE(log);
-        auto run = [&](joule::matrix_view<const float> in, joule::matrix_view<float> out, const joule::softmax_options& o) {
+        auto run =
+          [&](joule::matrix_view<const float> in, joule::matrix_view<float> out, const joule::softmax_options& o)
+        {
             if (log)
                 joule::log_softmax(in, out, o);
             else
@@ -468,7 +585,8 @@ TEST_CASE("row-wise forms: any strides, in place, executors never change a bit")
         std::fill(y.begin(), y.end(), 0.0f);
         run(X, Y, o);
         CHECK(same_bits(y, want));
-        auto my_pool = [](std::size_t n, joule::task_ref task) {
+        auto my_pool = [](std::size_t n, joule::task_ref task)
+        {
             for (std::size_t i = n; i-- > 0;)
                 task(i);
         };
@@ -477,7 +595,8 @@ TEST_CASE("row-wise forms: any strides, in place, executors never change a bit")
         run(X, Y, o);
         CHECK(same_bits(y, want));
 
-        auto check_close = [&](auto element) {
+        auto check_close = [&](auto element)
+        {
             bool close = true;
             for (std::size_t r = 0; r < rows && close; ++r)
                 for (std::size_t c = 0; c < cols && close; ++c)
@@ -510,7 +629,9 @@ TEST_CASE("row-wise forms: any strides, in place, executors never change a bit")
             for (std::size_t c = 0; c < cols; ++c)
                 xt[c * rows + r] = x[r * stride + c];
         std::vector<float> y2(rows * cols);
-        run(joule::matrix_view<const float>(xt.data(), cols, rows).t(), joule::matrix_view<float>(y2.data(), rows, cols), o);
+        run(joule::matrix_view<const float>(xt.data(), cols, rows).t(),
+            joule::matrix_view<float>(y2.data(), rows, cols),
+            o);
         CHECK(check_close([&](std::size_t r, std::size_t c) { return y2[r * cols + c]; }));
 
         // In place on the strided input; the padding between rows is never touched.
@@ -531,7 +652,8 @@ TEST_CASE("row-wise forms: any strides, in place, executors never change a bit")
     std::vector<float> y(rows * cols), want(rows * cols);
     joule::softmax_options o;
     o.executor = pool;
-    joule::softmax(joule::matrix_view<const joule::f16>(h.data(), rows, cols), joule::matrix_view<float>(y.data(), rows, cols), o);
+    joule::softmax(
+      joule::matrix_view<const joule::f16>(h.data(), rows, cols), joule::matrix_view<float>(y.data(), rows, cols), o);
     for (std::size_t r = 0; r < rows; ++r)
         joule::softmax(h.data() + r * cols, want.data() + r * cols, cols);
     bool close = true;
@@ -546,50 +668,68 @@ TEST_CASE("long rows split into chunks: every executor gives the same bits")
 {
     std::mt19937 rng(18);
     joule::thread_pool pool2(2), pool4(4);
-    auto my_pool = [&](std::size_t n, joule::task_ref task) {
+    auto my_pool = [&](std::size_t n, joule::task_ref task)
+    {
         for (std::size_t i = n; i-- > 0;) // backwards: order must not matter
             task(i);
     };
-    for (std::size_t n : {two_pass_min, 3 * two_pass_min + 13})
+    for (std::size_t n : { long_row, 3 * long_row + 13 })
     {
         const auto x = make_row(n, dist::masked, rng);
-        for (bool log : {false, true})
+        // Rows padded to 64 bytes, outputs in one 64-byte aligned buffer: every row of every
+        // run at the same address modulo 64.
+        const std::size_t stride = (n + 15) / 16 * 16;
+        joule_test::guarded_buffer<float> xx(2 * stride), yy(2 * stride);
+        std::copy(x.begin(), x.end(), xx.data());
+        std::copy(x.begin(), x.end(), xx.data() + stride);
+        for (algorithm a : { algorithm::automatic, algorithm::two_pass })
         {
-            const auto want = run_softmax(x, log);
-            joule::softmax_options o;
-            for (int e = 0; e < 3; ++e)
+            for (bool log : { false, true })
             {
-                if (e == 0)
-                    o.executor = pool2;
-                else if (e == 1)
-                    o.executor = pool4;
+                CAPTURE(n);
+                CAPTURE(log);
+                INFO("algorithm: " << std::string(algorithm_name(a)));
+                run_row(a, xx.data(), yy.data(), n, log, {});
+                const std::vector<float> want(yy.data(), yy.data() + n);
+                joule::softmax_options o;
+                for (int e = 0; e < 3; ++e)
+                {
+                    if (e == 0)
+                        o.executor = pool2;
+                    else if (e == 1)
+                        o.executor = pool4;
+                    else
+                        o.executor = joule::executor_ref(my_pool, 3);
+                    std::fill(yy.data(), yy.data() + n, 0.0f);
+                    run_row(a, xx.data(), yy.data(), n, log, o);
+                    CHECK(std::memcmp(yy.data(), want.data(), n * sizeof(float)) == 0);
+                }
+                if (a != algorithm::automatic)
+                    continue;
+                // Rows of a matrix: few long rows, each split within the row.
+                o.executor = pool4;
+                const joule::matrix_view<const float> X(xx.data(), 2, n, stride);
+                const joule::matrix_view<float> Y(yy.data(), 2, n, stride);
+                if (log)
+                    joule::log_softmax(X, Y, o);
                 else
-                    o.executor = joule::executor_ref(my_pool, 3);
-                CHECK(same_bits(run_softmax(x, log, o), want));
+                    joule::softmax(X, Y, o);
+                CHECK(std::memcmp(yy.data(), want.data(), n * sizeof(float)) == 0);
+                CHECK(std::memcmp(yy.data() + stride, want.data(), n * sizeof(float)) == 0);
             }
-            // Rows of a matrix: few long rows split within the row.
-            std::vector<float> xx(2 * n), yy(2 * n);
-            std::copy(x.begin(), x.end(), xx.begin());
-            std::copy(x.begin(), x.end(), xx.begin() + n);
-            o.executor = pool4;
-            if (log)
-                joule::log_softmax(joule::matrix_view<const float>(xx.data(), 2, n), joule::matrix_view<float>(yy.data(), 2, n), o);
-            else
-                joule::softmax(joule::matrix_view<const float>(xx.data(), 2, n), joule::matrix_view<float>(yy.data(), 2, n), o);
-            CHECK(std::memcmp(yy.data(), want.data(), n * sizeof(float)) == 0);
-            CHECK(std::memcmp(yy.data() + n, want.data(), n * sizeof(float)) == 0);
         }
+        CHECK(yy.guards_intact());
     }
 }
 
 TEST_CASE("online_softmax: chunks and merges equal the one-shot result")
 {
     std::mt19937 rng(19);
-    for (std::size_t n : {1u, 2u, 50u, 1000u, 5000u, 20000u})
+    for (std::size_t n : { 1u, 2u, 50u, 1000u, 5000u, 20000u })
     {
-        for (dist d : {dist::normal10, dist::masked, dist::dominant, dist::wide})
+        for (dist d : { dist::normal10, dist::masked, dist::dominant, dist::wide })
         {
-            for (float t : {1.0f, 0.6f})
+            for (float t : { 1.0f, 0.6f })
             {
                 CAPTURE(n);
                 INFO("distribution " << std::string(dist_name(d)));
@@ -620,7 +760,7 @@ TEST_CASE("online_softmax: chunks and merges equal the one-shot result")
                 CHECK(a.size() == n);
 
                 std::vector<double> xd(x.begin(), x.end());
-                for (const joule::online_softmax* s : {&st, &a})
+                for (const joule::online_softmax* s : { &st, &a })
                 {
                     std::vector<float> y(n), l(n);
                     // normalize in two pieces
@@ -637,10 +777,12 @@ TEST_CASE("online_softmax: chunks and merges equal the one-shot result")
                     for (std::size_t k = 0; k < n; ++k)
                     {
                         if (one_shot[k] != y[k])
-                            worst = std::max(worst, std::fabs(double(y[k]) - one_shot[k]) / joule_test::float_ulp(one_shot[k]));
+                            worst = std::max(
+                              worst, std::fabs(double(y[k]) - one_shot[k]) / joule_test::float_ulp(one_shot[k]));
                         if (one_shot_log[k] != l[k])
-                            worst_log = std::max(worst_log, std::fabs(double(l[k]) - one_shot_log[k]) /
-                                                                joule_test::float_ulp(one_shot_log[k]));
+                            worst_log = std::max(worst_log,
+                                                 std::fabs(double(l[k]) - one_shot_log[k]) /
+                                                   joule_test::float_ulp(one_shot_log[k]));
                     }
                     CHECK(worst <= 4.0);
                     CHECK(worst_log <= 1.0);
@@ -666,7 +808,7 @@ TEST_CASE("online_softmax: special values, empty states, f16 chunks")
     CHECK(empty.sum() == 0.0);
     CHECK(empty.log_sum_exp() == -std::numeric_limits<double>::infinity());
     std::vector<float> y(3);
-    const std::vector<float> x = {1.0f, 2.0f, 3.0f};
+    const std::vector<float> x = { 1.0f, 2.0f, 3.0f };
     empty.normalize(x.data(), y.data(), 3); // nothing added: a fully masked row
     CHECK(all_nan(y));
 
@@ -676,7 +818,7 @@ TEST_CASE("online_softmax: special values, empty states, f16 chunks")
     const std::vector<float> minf(5, -pinf);
     masked.add(minf.data(), 5);
     masked.normalize(minf.data(), y.data(), 3);
-    CHECK(y == std::vector<float>{0.0f, 0.0f, 0.0f});
+    CHECK(y == std::vector<float>{ 0.0f, 0.0f, 0.0f });
 
     // -pinf chunk first, then finite: the masked elements give 0.
     joule::online_softmax st;
@@ -690,17 +832,17 @@ TEST_CASE("online_softmax: special values, empty states, f16 chunks")
     CHECK(all[7] == doctest::Approx(std::exp(0.0) / (1 + std::exp(-1.0) + std::exp(-2.0))).epsilon(1e-6));
 
     // +pinf merged into finite states, and the other way round.
-    const std::vector<float> with_inf = {0.0f, pinf, 5.0f, pinf};
+    const std::vector<float> with_inf = { 0.0f, pinf, 5.0f, pinf };
     joule::online_softmax a, b;
     a.add(x.data(), 3);
     b.add(with_inf.data(), 4);
     a.merge(b);
     a.normalize(with_inf.data(), y.data(), 3);
-    CHECK(y == std::vector<float>{0.0f, 0.5f, 0.0f});
+    CHECK(y == std::vector<float>{ 0.0f, 0.5f, 0.0f });
     CHECK(a.log_sum_exp() == pinf);
 
     // A NaN in any chunk poisons the state.
-    const std::vector<float> with_nan = {0.0f, qnan};
+    const std::vector<float> with_nan = { 0.0f, qnan };
     joule::online_softmax c;
     c.add(x.data(), 3);
     c.add(with_nan.data(), 2);
@@ -733,19 +875,22 @@ TEST_CASE("bad arguments raise joule::error naming the argument and values")
 {
     std::vector<float> x(8, 1.0f), y(8);
     CHECK_THROWS_WITH_AS(joule::softmax(x.data(), joule_test::opaque_null<float>(), 3),
-                         "joule::softmax: y is null but n is 3", joule::error);
+                         "joule::softmax: y is null but n is 3",
+                         joule::error);
     CHECK_THROWS_WITH_AS(joule::log_softmax(joule_test::opaque_null<const joule::f16>(), y.data(), 2),
-                         "joule::log_softmax: x is null but n is 2", joule::error);
+                         "joule::log_softmax: x is null but n is 2",
+                         joule::error);
     joule::softmax_options o;
-    for (float t : {0.0f, -1.0f, qnan, pinf})
+    for (float t : { 0.0f, -1.0f, qnan, pinf })
     {
         o.temperature = t;
         CHECK_THROWS_AS(joule::softmax(x.data(), y.data(), 8, o), joule::error);
-        CHECK_THROWS_AS(joule::online_softmax{o}, joule::error);
+        CHECK_THROWS_AS(joule::online_softmax{ o }, joule::error);
     }
     o.temperature = -2.0f;
     CHECK_THROWS_WITH_AS(joule::softmax(x.data(), y.data(), 8, o),
-                         "joule::softmax: options.temperature (-2) must be finite and > 0", joule::error);
+                         "joule::softmax: options.temperature (-2) must be finite and > 0",
+                         joule::error);
     // Overlap: only exact in-place is allowed, and only for float input.
     CHECK_THROWS_AS(joule::softmax(x.data(), x.data() + 1, 4), joule::error);
     auto* halves = reinterpret_cast<joule::f16*>(x.data());
@@ -753,19 +898,23 @@ TEST_CASE("bad arguments raise joule::error naming the argument and values")
     // Views.
     joule::matrix_view<const float> X(x.data(), 2, 4);
     CHECK_THROWS_WITH_AS(joule::softmax(X, joule::matrix_view<float>(y.data(), 2, 3)),
-                         "joule::softmax: x.cols (4) != y.cols (3)", joule::error);
+                         "joule::softmax: x.cols (4) != y.cols (3)",
+                         joule::error);
     CHECK_THROWS_WITH_AS(joule::softmax(X, joule::matrix_view<float>(y.data(), 4, 2)),
-                         "joule::softmax: x.rows (2) != y.rows (4)", joule::error);
+                         "joule::softmax: x.rows (2) != y.rows (4)",
+                         joule::error);
     CHECK_THROWS_AS(joule::softmax(X, joule::matrix_view<float>(x.data() + 1, 2, 4)), joule::error);
-    CHECK_THROWS_AS(joule::softmax(joule::matrix_view<const float>(x.data(), 2, 4, 3), joule::matrix_view<float>(y.data(), 2, 4)),
-                    joule::error);
+    CHECK_THROWS_AS(
+      joule::softmax(joule::matrix_view<const float>(x.data(), 2, 4, 3), joule::matrix_view<float>(y.data(), 2, 4)),
+      joule::error);
     // online_softmax
     joule::softmax_options t2;
     t2.temperature = 2.0f;
     joule::online_softmax a, b(t2);
-    CHECK_THROWS_WITH_AS(a.merge(b), "joule::online_softmax::merge: other's temperature (2) != this temperature (1)",
-                         joule::error);
+    CHECK_THROWS_WITH_AS(
+      a.merge(b), "joule::online_softmax::merge: other's temperature (2) != this temperature (1)", joule::error);
     CHECK_THROWS_WITH_AS(a.add(joule_test::opaque_null<const float>(), 5),
-                         "joule::online_softmax::add: x is null but n is 5", joule::error);
+                         "joule::online_softmax::add: x is null but n is 5",
+                         joule::error);
     CHECK_THROWS_AS(a.normalize(x.data(), x.data() + 2, 4), joule::error);
 }

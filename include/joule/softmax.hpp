@@ -39,9 +39,11 @@
 // and y must not overlap. Rows of a matrix_view may have any strides (rows with a column stride
 // other than 1 are copied to a scratch row, allocated per call and per task).
 //
-// Algorithms: rows shorter than 2^17 elements take three passes over the row in cache; longer
-// rows take two passes (12 bytes per element of memory traffic), split into chunks that run on
-// options.executor. Results never depend on the executor or its thread count.
+// Algorithms (detail/softmax/softmax_row.hpp): three passes over a row while it fits in cache;
+// rows of 2^17 elements or more split into chunks that run on options.executor; softmax rows of
+// 6 Mi elements or more (beyond a 32 MiB L3) take two passes, 12 bytes of memory traffic per
+// element. Results never depend on the executor or its thread count. Their last bits may depend
+// on the output's address modulo 64 (long rows align their loops to it, which regroups the sums).
 //
 // Thread safety: functions only read x and write y; calls on disjoint outputs may run
 // concurrently. An online_softmax is a plain value: one thread at a time.
@@ -90,8 +92,11 @@ namespace joule
                 fail(function, "options.temperature (", t, ") must be finite and > 0");
         }
 
-        template <class T>
-        void check_softmax_row(const char* function, const T* x, const float* y, std::size_t n,
+        template<class T>
+        void check_softmax_row(const char* function,
+                               const T* x,
+                               const float* y,
+                               std::size_t n,
                                const softmax_options& o)
         {
             constexpr std::size_t max_n = std::numeric_limits<std::size_t>::max() / sizeof(float);
@@ -104,8 +109,10 @@ namespace joule
             check_temperature(function, o.temperature);
         }
 
-        template <class T>
-        void check_softmax_views(const char* function, const matrix_view<const T>& x, const matrix_view<float>& y,
+        template<class T>
+        void check_softmax_views(const char* function,
+                                 const matrix_view<const T>& x,
+                                 const matrix_view<float>& y,
                                  const softmax_options& o)
         {
             check_equal(function, "x.rows", x.rows, "y.rows", y.rows);
@@ -128,7 +135,7 @@ namespace joule
             return r;
         }
 
-        template <bool Log, class T>
+        template<bool Log, class T>
         void softmax_entry(const char* function, const T* x, float* y, std::size_t n, const softmax_options& o)
         {
             check_softmax_row(function, x, y, n, o);
@@ -136,8 +143,10 @@ namespace joule
                 softmax_row<simd::native_arch, T, Log>(x, y, n, row_options_of(o), o.executor);
         }
 
-        template <bool Log, class T>
-        void softmax_entry(const char* function, const matrix_view<const T>& x, const matrix_view<float>& y,
+        template<bool Log, class T>
+        void softmax_entry(const char* function,
+                           const matrix_view<const T>& x,
+                           const matrix_view<float>& y,
                            const softmax_options& o)
         {
             check_softmax_views(function, x, y, o);
@@ -230,8 +239,8 @@ namespace joule
     public:
         /// options.temperature and options.masked apply; options.executor is not used.
         JOULE_ARCH_TAG explicit online_softmax(const softmax_options& options = {})
-            : temperature_(options.temperature)
-            , masked_zeros_(options.masked == masked_row::zeros)
+          : temperature_(options.temperature)
+          , masked_zeros_(options.masked == masked_row::zeros)
         {
             detail::check_temperature("online_softmax", temperature_);
         }
@@ -245,8 +254,12 @@ namespace joule
         JOULE_ARCH_TAG void merge(const online_softmax& other)
         {
             if (JOULE_UNLIKELY(!(other.temperature_ == temperature_)))
-                detail::fail("online_softmax::merge", "other's temperature (", other.temperature_,
-                             ") != this temperature (", temperature_, ")");
+                detail::fail("online_softmax::merge",
+                             "other's temperature (",
+                             other.temperature_,
+                             ") != this temperature (",
+                             temperature_,
+                             ")");
             auto s = stats();
             detail::merge_stats(s, other.stats(), temperature_);
             set_stats(s);
@@ -258,9 +271,15 @@ namespace joule
         JOULE_ARCH_TAG void normalize(const f16* x, float* y, std::size_t n) const { normalize_row<false>(x, y, n); }
         JOULE_ARCH_TAG void normalize(const bf16* x, float* y, std::size_t n) const { normalize_row<false>(x, y, n); }
         /// y = log_softmax of the whole row at the elements x[0, n).
-        JOULE_ARCH_TAG void log_normalize(const float* x, float* y, std::size_t n) const { normalize_row<true>(x, y, n); }
+        JOULE_ARCH_TAG void log_normalize(const float* x, float* y, std::size_t n) const
+        {
+            normalize_row<true>(x, y, n);
+        }
         JOULE_ARCH_TAG void log_normalize(const f16* x, float* y, std::size_t n) const { normalize_row<true>(x, y, n); }
-        JOULE_ARCH_TAG void log_normalize(const bf16* x, float* y, std::size_t n) const { normalize_row<true>(x, y, n); }
+        JOULE_ARCH_TAG void log_normalize(const bf16* x, float* y, std::size_t n) const
+        {
+            normalize_row<true>(x, y, n);
+        }
 
         /// The largest element added (-inf before any; NaN once a NaN was added).
         JOULE_ARCH_TAG float max() const noexcept { return has_nan() ? std::numeric_limits<float>::quiet_NaN() : max_; }
@@ -275,10 +294,14 @@ namespace joule
             const auto s = stats();
             switch (detail::kind_of(s))
             {
-            case detail::row_kind::nan: return std::numeric_limits<double>::quiet_NaN();
-            case detail::row_kind::masked: return -std::numeric_limits<double>::infinity();
-            case detail::row_kind::infinite: return std::numeric_limits<double>::infinity();
-            default: return double(max_) / temperature_ + detail::log_of_sum(s);
+                case detail::row_kind::nan:
+                    return std::numeric_limits<double>::quiet_NaN();
+                case detail::row_kind::masked:
+                    return -std::numeric_limits<double>::infinity();
+                case detail::row_kind::infinite:
+                    return std::numeric_limits<double>::infinity();
+                default:
+                    return double(max_) / temperature_ + detail::log_of_sum(s);
             }
         }
         /// Elements added so far.
@@ -305,7 +328,7 @@ namespace joule
             nan_ = s.nan;
         }
 
-        template <class T>
+        template<class T>
         JOULE_ARCH_TAG void add_row(const T* x, std::size_t n)
         {
             detail::check_pointer("online_softmax::add", "x", x, "n", n);
@@ -314,15 +337,15 @@ namespace joule
             {
                 const std::size_t len = n - b < detail::softmax_block ? n - b : detail::softmax_block;
                 const auto block = temperature_ == 1.0f
-                                       ? detail::block_stats<simd::native_arch, T, false, true>(x + b, len, temperature_)
-                                       : detail::block_stats<simd::native_arch, T, true, true>(x + b, len, temperature_);
+                                     ? detail::block_stats<simd::native_arch, T, false, true>(x + b, len, temperature_)
+                                     : detail::block_stats<simd::native_arch, T, true, true>(x + b, len, temperature_);
                 detail::merge_stats(s, block, temperature_);
             }
             set_stats(s);
             size_ += n;
         }
 
-        template <bool Log, class T>
+        template<bool Log, class T>
         JOULE_ARCH_TAG void normalize_row(const T* x, float* y, std::size_t n) const
         {
             const char* function = Log ? "online_softmax::log_normalize" : "online_softmax::normalize";

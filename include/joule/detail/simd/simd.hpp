@@ -186,6 +186,22 @@ namespace joule
             return x.value > hi.value ? hi : x;
         }
 
+        /// Stores bypassing the caches where the instruction set has them (x86 MOVNTPS); p must be
+        /// aligned to the register size. For outputs much larger than the last-level cache: they
+        /// skip the read-for-ownership a normal store costs. Call stream_fence() before the data
+        /// is used by another thread.
+        template <class T>
+        JOULE_ALWAYS_INLINE void store_stream(T* p, const scalar_batch<T>& b) noexcept
+        {
+            *p = b.value;
+        }
+        JOULE_ALWAYS_INLINE void stream_fence() noexcept
+        {
+#if defined(__SSE2__) || defined(_M_X64)
+            _mm_sfence();
+#endif
+        }
+
         /// a / b, correctly rounded (IEEE division) on every instruction set.
         template <class T>
         JOULE_ALWAYS_INLINE scalar_batch<T> div(scalar_batch<T> a, scalar_batch<T> b) noexcept
@@ -470,6 +486,27 @@ namespace joule
 #endif
             }
             return xsimd::select(x > hi, hi, x);
+        }
+
+        template <class T, class A>
+        JOULE_ALWAYS_INLINE void store_stream(T* p, const xsimd::batch<T, A>& b) noexcept
+        {
+            if constexpr (std::is_same<T, float>::value)
+            {
+#if defined(__AVX512F__)
+                if constexpr (xsimd::batch<T, A>::size == 16)
+                    return _mm512_stream_ps(p, b);
+#endif
+#if defined(__AVX__)
+                if constexpr (xsimd::batch<T, A>::size == 8)
+                    return _mm256_stream_ps(p, b);
+#endif
+#if defined(__SSE2__) || defined(_M_X64)
+                if constexpr (xsimd::batch<T, A>::size == 4)
+                    return _mm_stream_ps(p, b);
+#endif
+            }
+            b.store_aligned(p);
         }
 
         // xsimd's float division on AArch64 (8.1 to 14) is a reciprocal estimate refined by Newton

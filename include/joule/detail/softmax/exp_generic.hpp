@@ -55,7 +55,7 @@ namespace joule
     namespace detail
     {
         /// N float registers processed together (see the top of this file).
-        template <class A, std::size_t N>
+        template<class A, std::size_t N>
         using float_group = std::array<simd::batch<float, A>, N>;
 
         struct exp_constants
@@ -87,63 +87,55 @@ namespace joule
 
         /// r = x - n ln2 for each register; nf holds n. Two constants (Cody and Waite), or ln2_hi
         /// alone when `Short` (see the top of this file).
-        template <bool Short, class A, std::size_t N>
-        JOULE_ALWAYS_INLINE float_group<A, N> exp_reduce(const float_group<A, N>& x, const float_group<A, N>& nf) noexcept
+        template<bool Short, class A, std::size_t N>
+        JOULE_ALWAYS_INLINE float_group<A, N> exp_reduce(const float_group<A, N>& x,
+                                                         const float_group<A, N>& nf) noexcept
         {
             using c = exp_constants;
             float_group<A, N> r;
-            JOULE_UNROLLED for (std::size_t k = 0; k < N; ++k)
-                r[k] = simd::fma(nf[k], simd::splat<A>(-c::ln2_hi), x[k]);
+            JOULE_UNROLLED for (std::size_t k = 0; k < N; ++k) r[k] =
+              simd::fma(nf[k], simd::splat<A>(-c::ln2_hi), x[k]);
             if constexpr (!Short)
             {
-                JOULE_UNROLLED for (std::size_t k = 0; k < N; ++k)
-                    r[k] = simd::fma(nf[k], simd::splat<A>(-c::ln2_lo), r[k]);
+                JOULE_UNROLLED for (std::size_t k = 0; k < N; ++k) r[k] =
+                  simd::fma(nf[k], simd::splat<A>(-c::ln2_lo), r[k]);
             }
             return r;
         }
 
         /// p(r) ~ exp(r) for r in [-ln2/2, ln2/2], each register.
-        template <class A, std::size_t N>
+        template<class A, std::size_t N>
         JOULE_ALWAYS_INLINE float_group<A, N> exp_polynomial(const float_group<A, N>& r) noexcept
         {
             using c = exp_constants;
             float_group<A, N> p;
-            JOULE_UNROLLED for (std::size_t k = 0; k < N; ++k)
-                p[k] = simd::fma(simd::splat<A>(c::s4), r[k], simd::splat<A>(c::s3));
-            JOULE_UNROLLED for (std::size_t k = 0; k < N; ++k)
-                p[k] = simd::fma(p[k], r[k], simd::splat<A>(c::s2));
-            JOULE_UNROLLED for (std::size_t k = 0; k < N; ++k)
-                p[k] = simd::fma(p[k], r[k], simd::splat<A>(c::s1));
-            JOULE_UNROLLED for (std::size_t k = 0; k < N; ++k)
-                p[k] = simd::fma(p[k], r[k], simd::splat<A>(c::s0));
-            JOULE_UNROLLED for (std::size_t k = 0; k < N; ++k)
-                p[k] = simd::fma(p[k], r[k], simd::splat<A>(1.0f));
-            JOULE_UNROLLED for (std::size_t k = 0; k < N; ++k)
-                p[k] = simd::fma(p[k], r[k], simd::splat<A>(1.0f));
+            JOULE_UNROLLED for (std::size_t k = 0; k < N; ++k) p[k] =
+              simd::fma(simd::splat<A>(c::s4), r[k], simd::splat<A>(c::s3));
+            JOULE_UNROLLED for (std::size_t k = 0; k < N; ++k) p[k] = simd::fma(p[k], r[k], simd::splat<A>(c::s2));
+            JOULE_UNROLLED for (std::size_t k = 0; k < N; ++k) p[k] = simd::fma(p[k], r[k], simd::splat<A>(c::s1));
+            JOULE_UNROLLED for (std::size_t k = 0; k < N; ++k) p[k] = simd::fma(p[k], r[k], simd::splat<A>(c::s0));
+            JOULE_UNROLLED for (std::size_t k = 0; k < N; ++k) p[k] = simd::fma(p[k], r[k], simd::splat<A>(1.0f));
+            JOULE_UNROLLED for (std::size_t k = 0; k < N; ++k) p[k] = simd::fma(p[k], r[k], simd::splat<A>(1.0f));
             return p;
         }
 
         /// p(r) ~ exp(r) for r in [-ln2/2, ln2/2] to 9.2e-8 (degree 5), each register.
-        template <class A, std::size_t N>
+        template<class A, std::size_t N>
         JOULE_ALWAYS_INLINE float_group<A, N> exp_polynomial_short(const float_group<A, N>& r) noexcept
         {
             using c = exp_constants;
             float_group<A, N> p;
-            JOULE_UNROLLED for (std::size_t k = 0; k < N; ++k)
-                p[k] = simd::fma(simd::splat<A>(c::q4), r[k], simd::splat<A>(c::q3));
-            JOULE_UNROLLED for (std::size_t k = 0; k < N; ++k)
-                p[k] = simd::fma(p[k], r[k], simd::splat<A>(c::q2));
-            JOULE_UNROLLED for (std::size_t k = 0; k < N; ++k)
-                p[k] = simd::fma(p[k], r[k], simd::splat<A>(c::q1));
-            JOULE_UNROLLED for (std::size_t k = 0; k < N; ++k)
-                p[k] = simd::fma(p[k], r[k], simd::splat<A>(c::q0));
-            JOULE_UNROLLED for (std::size_t k = 0; k < N; ++k)
-                p[k] = simd::fma(p[k], r[k], simd::splat<A>(1.0f));
+            JOULE_UNROLLED for (std::size_t k = 0; k < N; ++k) p[k] =
+              simd::fma(simd::splat<A>(c::q4), r[k], simd::splat<A>(c::q3));
+            JOULE_UNROLLED for (std::size_t k = 0; k < N; ++k) p[k] = simd::fma(p[k], r[k], simd::splat<A>(c::q2));
+            JOULE_UNROLLED for (std::size_t k = 0; k < N; ++k) p[k] = simd::fma(p[k], r[k], simd::splat<A>(c::q1));
+            JOULE_UNROLLED for (std::size_t k = 0; k < N; ++k) p[k] = simd::fma(p[k], r[k], simd::splat<A>(c::q0));
+            JOULE_UNROLLED for (std::size_t k = 0; k < N; ++k) p[k] = simd::fma(p[k], r[k], simd::splat<A>(1.0f));
             return p;
         }
 
         /// The portable exp kernels (see the top of this file); specialized per instruction set.
-        template <class A, class Enable = void>
+        template<class A, class Enable = void>
         struct exp_kernel
         {
             using fbatch = simd::batch<float, A>;
@@ -154,32 +146,31 @@ namespace joule
             static constexpr int bias = 32;
 
             /// Each register d[k] replaced by 2^bias exp(d[k]).
-            template <std::size_t N>
+            template<std::size_t N>
             static JOULE_ALWAYS_INLINE void biased(float_group<A, N>& d) noexcept
             {
                 using c = exp_constants;
                 // t's low significand bits hold n + 127 + bias; shifted up they are 2^(n + bias).
                 const float magic = c::magic + static_cast<float>(127 + bias);
                 float_group<A, N> t, nf;
-                JOULE_UNROLLED for (std::size_t k = 0; k < N; ++k)
-                    d[k] = simd::clamp_low(d[k], simd::splat<A>(c::x_min));
-                JOULE_UNROLLED for (std::size_t k = 0; k < N; ++k)
-                    t[k] = simd::fma(d[k], simd::splat<A>(c::log2e), simd::splat<A>(magic));
-                JOULE_UNROLLED for (std::size_t k = 0; k < N; ++k)
-                    nf[k] = t[k] - simd::splat<A>(magic);
+                JOULE_UNROLLED for (std::size_t k = 0; k < N; ++k) d[k] =
+                  simd::clamp_low(d[k], simd::splat<A>(c::x_min));
+                JOULE_UNROLLED for (std::size_t k = 0; k < N; ++k) t[k] =
+                  simd::fma(d[k], simd::splat<A>(c::log2e), simd::splat<A>(magic));
+                JOULE_UNROLLED for (std::size_t k = 0; k < N; ++k) nf[k] = t[k] - simd::splat<A>(magic);
                 const auto p = exp_polynomial_short<A>(exp_reduce<true, A>(d, nf));
-                JOULE_UNROLLED for (std::size_t k = 0; k < N; ++k)
-                    d[k] = p[k] * simd::bitcast<float>(simd::shift_left<23>(simd::bitcast<std::uint32_t>(t[k])));
+                JOULE_UNROLLED for (std::size_t k = 0; k < N; ++k) d[k] =
+                  p[k] * simd::bitcast<float>(simd::shift_left<23>(simd::bitcast<std::uint32_t>(t[k])));
             }
 
             /// Each register x[k] replaced by exp(x[k]), any float.
-            template <std::size_t N>
+            template<std::size_t N>
             static JOULE_ALWAYS_INLINE void full(float_group<A, N>& x) noexcept
             {
                 using c = exp_constants;
                 auto in_range = simd::abs(x[0]) <= simd::splat<A>(c::fast_abs_max);
-                JOULE_UNROLLED for (std::size_t k = 1; k < N; ++k)
-                    in_range = in_range && (simd::abs(x[k]) <= simd::splat<A>(c::fast_abs_max));
+                JOULE_UNROLLED for (std::size_t k = 1; k < N; ++k) in_range =
+                  in_range && (simd::abs(x[k]) <= simd::splat<A>(c::fast_abs_max));
                 if (JOULE_UNLIKELY(!simd::all(in_range)))
                 {
                     for (std::size_t k = 0; k < N; ++k)
@@ -188,13 +179,12 @@ namespace joule
                 }
                 const float magic = c::magic + 127.0f;
                 float_group<A, N> t, nf;
-                JOULE_UNROLLED for (std::size_t k = 0; k < N; ++k)
-                    t[k] = simd::fma(x[k], simd::splat<A>(c::log2e), simd::splat<A>(magic));
-                JOULE_UNROLLED for (std::size_t k = 0; k < N; ++k)
-                    nf[k] = t[k] - simd::splat<A>(magic);
+                JOULE_UNROLLED for (std::size_t k = 0; k < N; ++k) t[k] =
+                  simd::fma(x[k], simd::splat<A>(c::log2e), simd::splat<A>(magic));
+                JOULE_UNROLLED for (std::size_t k = 0; k < N; ++k) nf[k] = t[k] - simd::splat<A>(magic);
                 const auto p = exp_polynomial<A>(exp_reduce<false, A>(x, nf));
-                JOULE_UNROLLED for (std::size_t k = 0; k < N; ++k)
-                    x[k] = p[k] * simd::bitcast<float>(simd::shift_left<23>(simd::bitcast<std::uint32_t>(t[k])));
+                JOULE_UNROLLED for (std::size_t k = 0; k < N; ++k) x[k] =
+                  p[k] * simd::bitcast<float>(simd::shift_left<23>(simd::bitcast<std::uint32_t>(t[k])));
             }
 
             /// Lanes anywhere in the float range: n in [-150, 129] is split into two halves whose
@@ -203,9 +193,10 @@ namespace joule
             static JOULE_NOINLINE fbatch full_any_range(fbatch x) noexcept
             {
                 using c = exp_constants;
-                float_group<A, 1> xs = {simd::clamp_high(simd::clamp_low(x, simd::splat<A>(c::x_min)), simd::splat<A>(c::x_max))};
+                float_group<A, 1> xs = { simd::clamp_high(simd::clamp_low(x, simd::splat<A>(c::x_min)),
+                                                          simd::splat<A>(c::x_max)) };
                 const auto t = simd::fma(xs[0], simd::splat<A>(c::log2e), simd::splat<A>(c::magic));
-                const float_group<A, 1> nf = {t - simd::splat<A>(c::magic)};
+                const float_group<A, 1> nf = { t - simd::splat<A>(c::magic) };
                 const auto p = exp_polynomial<A>(exp_reduce<false, A>(xs, nf))[0];
                 const ibatch n = simd::bitcast<std::int32_t>(t) - simd::bitcast<std::int32_t>(simd::splat<A>(c::magic));
                 const ibatch n1 = n >> 1;

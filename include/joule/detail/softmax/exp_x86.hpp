@@ -21,50 +21,50 @@ namespace joule
     namespace detail
     {
 #if defined(__AVX512F__)
-        template <class A>
-        struct exp_kernel<A, std::enable_if_t<!std::is_same<A, simd::scalar_arch>::value && simd::width<float, A> == 16>>
+        template<class A>
+        struct exp_kernel<A,
+                          std::enable_if_t<!std::is_same<A, simd::scalar_arch>::value && simd::width<float, A> == 16>>
         {
             using fbatch = simd::batch<float, A>;
 
             static constexpr int bias = 0;
 
-            template <std::size_t N>
+            template<std::size_t N>
             static JOULE_ALWAYS_INLINE void biased(float_group<A, N>& d) noexcept
             {
-                JOULE_UNROLLED for (std::size_t k = 0; k < N; ++k)
-                    d[k] = simd::clamp_low(d[k], simd::splat<A>(exp_constants::x_min));
+                JOULE_UNROLLED for (std::size_t k = 0; k < N; ++k) d[k] =
+                  simd::clamp_low(d[k], simd::splat<A>(exp_constants::x_min));
                 scaled<true>(d);
             }
 
-            template <std::size_t N>
+            template<std::size_t N>
             static JOULE_ALWAYS_INLINE void full(float_group<A, N>& x) noexcept
             {
                 using c = exp_constants;
-                JOULE_UNROLLED for (std::size_t k = 0; k < N; ++k)
-                    x[k] = simd::clamp_high(simd::clamp_low(x[k], simd::splat<A>(c::x_min)), simd::splat<A>(c::x_max));
+                JOULE_UNROLLED for (std::size_t k = 0; k < N; ++k) x[k] =
+                  simd::clamp_high(simd::clamp_low(x[k], simd::splat<A>(c::x_min)), simd::splat<A>(c::x_max));
                 scaled<false>(x);
             }
 
         private:
             /// exp(x) for x in [x_min, x_max] or NaN; Short: the softmax kernel's reduction and
             /// polynomial (exp_generic.hpp).
-            template <bool Short, std::size_t N>
+            template<bool Short, std::size_t N>
             static JOULE_ALWAYS_INLINE void scaled(float_group<A, N>& x) noexcept
             {
                 using c = exp_constants;
                 float_group<A, N> t, nf;
-                JOULE_UNROLLED for (std::size_t k = 0; k < N; ++k)
-                    t[k] = simd::fma(x[k], simd::splat<A>(c::log2e), simd::splat<A>(c::magic));
-                JOULE_UNROLLED for (std::size_t k = 0; k < N; ++k)
-                    nf[k] = t[k] - simd::splat<A>(c::magic);
+                JOULE_UNROLLED for (std::size_t k = 0; k < N; ++k) t[k] =
+                  simd::fma(x[k], simd::splat<A>(c::log2e), simd::splat<A>(c::magic));
+                JOULE_UNROLLED for (std::size_t k = 0; k < N; ++k) nf[k] = t[k] - simd::splat<A>(c::magic);
                 float_group<A, N> p;
                 if constexpr (Short)
                     p = exp_polynomial_short<A>(exp_reduce<true, A>(x, nf));
                 else
                     p = exp_polynomial<A>(exp_reduce<false, A>(x, nf));
                 // Masked form with every lane: the unmasked intrinsic trips GCC bug 105593.
-                JOULE_UNROLLED for (std::size_t k = 0; k < N; ++k)
-                    x[k] = _mm512_mask_scalef_ps(p[k], __mmask16(0xffff), p[k], nf[k]);
+                JOULE_UNROLLED for (std::size_t k = 0; k < N; ++k) x[k] =
+                  _mm512_mask_scalef_ps(p[k], __mmask16(0xffff), p[k], nf[k]);
             }
         };
 #endif
@@ -102,27 +102,29 @@ namespace joule
             return _mm_movelh_ps(lo, hi);
         }
 
-        template <class A>
-        struct exp_kernel<A, std::enable_if_t<!std::is_same<A, simd::scalar_arch>::value &&
-                                              (simd::width<float, A> == 4 || simd::width<float, A> == 8)>>
+        template<class A>
+        struct exp_kernel<A,
+                          std::enable_if_t<!std::is_same<A, simd::scalar_arch>::value &&
+                                           (simd::width<float, A> == 4 || simd::width<float, A> == 8)>>
         {
             using fbatch = simd::batch<float, A>;
 
             static constexpr int bias = 0;
 
-            template <std::size_t N>
+            template<std::size_t N>
             static JOULE_ALWAYS_INLINE void biased(float_group<A, N>& d) noexcept
             {
                 for (auto& v : d)
                     v = via_double(simd::clamp_low(v, simd::splat<A>(exp_constants::x_min)));
             }
 
-            template <std::size_t N>
+            template<std::size_t N>
             static JOULE_ALWAYS_INLINE void full(float_group<A, N>& x) noexcept
             {
                 using c = exp_constants;
                 for (auto& v : x)
-                    v = via_double(simd::clamp_high(simd::clamp_low(v, simd::splat<A>(c::x_min)), simd::splat<A>(c::x_max)));
+                    v = via_double(
+                      simd::clamp_high(simd::clamp_low(v, simd::splat<A>(c::x_min)), simd::splat<A>(c::x_max)));
             }
 
         private:

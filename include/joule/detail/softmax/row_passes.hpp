@@ -30,13 +30,13 @@ namespace joule
     namespace detail
     {
         /// d = (x - m) / temperature, or x - m.
-        template <class A, bool Scaled>
+        template<class A, bool Scaled>
         struct shifted_argument
         {
             simd::batch<float, A> m, temperature;
             shifted_argument(float m_, float temperature_) noexcept
-                : m(simd::splat<A>(m_))
-                , temperature(simd::splat<A>(temperature_))
+              : m(simd::splat<A>(m_))
+              , temperature(simd::splat<A>(temperature_))
             {
             }
             JOULE_ALWAYS_INLINE simd::batch<float, A> operator()(const simd::batch<float, A>& x) const noexcept
@@ -48,7 +48,7 @@ namespace joule
             }
         };
 
-        template <class A>
+        template<class A>
         JOULE_ALWAYS_INLINE void store_lanes(float* p, const simd::batch<float, A>& v, std::size_t count) noexcept
         {
             if (count == simd::width<float, A>)
@@ -62,7 +62,7 @@ namespace joule
         /// the loads and stores of the main loops from straddling cache lines (up to 2x faster on
         /// Zen 4 for data in L1 and L2), but costs two partial registers per pass, more than it
         /// saves below ~32 registers.
-        template <class A, class U>
+        template<class A, class U>
         JOULE_ALWAYS_INLINE std::size_t misaligned_head(const U* p, std::size_t n) noexcept
         {
             constexpr std::size_t w = simd::width<float, A>;
@@ -75,7 +75,7 @@ namespace joule
 
         /// The largest element of x[0, n), n >= 1. Which value a NaN gives is unspecified (callers
         /// detect NaN through the sums instead).
-        template <class A, class T>
+        template<class A, class T>
         float row_max(const T* x, std::size_t n) noexcept
         {
             using fbatch = simd::batch<float, A>;
@@ -100,11 +100,11 @@ namespace joule
         }
 
         /// The number of registers in a group type.
-        template <class Group>
+        template<class Group>
         constexpr std::size_t group_size = std::tuple_size<std::remove_cv_t<std::remove_reference_t<Group>>>::value;
 
         /// The sum of a group's registers, as a tree (short dependency chains).
-        template <class Batch, std::size_t N>
+        template<class Batch, std::size_t N>
         JOULE_ALWAYS_INLINE Batch group_sum(const std::array<Batch, N>& v) noexcept
         {
             if constexpr (N == 1)
@@ -122,11 +122,12 @@ namespace joule
 
         /// K sums kept in registers of type Acc (float or double lanes) for a few steps, then added
         /// into double registers, and finally across lanes.
-        template <class A, std::size_t K, class Acc>
+        template<class A, std::size_t K, class Acc>
         struct row_sums
         {
             using dbatch = simd::batch<double, A>;
-            static constexpr std::size_t parts = std::is_same<typename Acc::value_type, float>::value ? simd::widened_parts<A> : 1;
+            static constexpr std::size_t parts =
+              std::is_same<typename Acc::value_type, float>::value ? simd::widened_parts<A> : 1;
 
             std::array<Acc, K == 0 ? 1 : K> acc; // no zero-length arrays
             std::array<std::array<dbatch, parts>, K == 0 ? 1 : K> total;
@@ -179,8 +180,11 @@ namespace joule
         /// steps the sums move to double, so long rows sum as accurately as short ones. Returns the
         /// K sums. (Which elements share a lane, and so the sums' last bits, depends on `aligned`'s
         /// address modulo the register size.)
-        template <class A, std::size_t K, class Acc = simd::batch<float, A>, class T, class U, class Body>
-        JOULE_ALWAYS_INLINE std::array<double, K> accumulate_row(const T* x, std::size_t n, float fill, const U* aligned,
+        template<class A, std::size_t K, class Acc = simd::batch<float, A>, class T, class U, class Body>
+        JOULE_ALWAYS_INLINE std::array<double, K> accumulate_row(const T* x,
+                                                                 std::size_t n,
+                                                                 float fill,
+                                                                 const U* aligned,
                                                                  Body&& body) noexcept
         {
             constexpr std::size_t w = simd::width<float, A>;
@@ -191,7 +195,7 @@ namespace joule
             std::size_t i = misaligned_head<A>(aligned, n);
             if (i != 0)
             {
-                float_group<A, 1> v = {load_partial<A>(x, i, fill)};
+                float_group<A, 1> v = { load_partial<A>(x, i, fill) };
                 body(v, 0, i, sums.acc);
             }
             while (n - i >= step)
@@ -200,8 +204,8 @@ namespace joule
                 for (; i < end; i += step)
                 {
                     float_group<A, group> v;
-                    JOULE_UNROLLED for (std::size_t g = 0; g < group; ++g)
-                        v[g] = row_input<T>::template load<A>(x + i + g * w);
+                    JOULE_UNROLLED for (std::size_t g = 0; g < group; ++g) v[g] =
+                      row_input<T>::template load<A>(x + i + g * w);
                     body(v, i, w, sums.acc);
                 }
                 if constexpr (K != 0)
@@ -209,12 +213,12 @@ namespace joule
             }
             for (; n - i >= w; i += w)
             {
-                float_group<A, 1> v = {row_input<T>::template load<A>(x + i)};
+                float_group<A, 1> v = { row_input<T>::template load<A>(x + i) };
                 body(v, i, w, sums.acc);
             }
             if (i < n)
             {
-                float_group<A, 1> v = {load_partial<A>(x + i, n - i, fill)};
+                float_group<A, 1> v = { load_partial<A>(x + i, n - i, fill) };
                 body(v, i, n - i, sums.acc);
             }
             return sums.result();
@@ -223,66 +227,111 @@ namespace joule
         constexpr float minus_infinity = -std::numeric_limits<float>::infinity();
 
         /// y = 2^bias exp(d) (exp_kernel<A>::bias); returns the sum of y in double.
-        template <class A, class T, bool Scaled>
+        template<class A, class T, bool Scaled>
         double exp_store_sum(const T* x, float* y, std::size_t n, float m, float temperature) noexcept
         {
             constexpr std::size_t w = simd::width<float, A>;
             const shifted_argument<A, Scaled> arg(m, temperature);
-            const auto sum = accumulate_row<A, 1>(x, n, minus_infinity, y, [&](auto& v, std::size_t i, std::size_t count, auto& acc) JOULE_INLINE_LAMBDA {
-                constexpr std::size_t g = group_size<decltype(v)>;
-                JOULE_UNROLLED for (std::size_t k = 0; k < g; ++k)
-                    v[k] = arg(v[k]);
-                exp_kernel<A>::biased(v);
-                JOULE_UNROLLED for (std::size_t k = 0; k < g; ++k)
-                    store_lanes<A>(y + i + k * w, v[k], count);
-                acc[0] += group_sum(v);
-            });
+            const auto sum = accumulate_row<A, 1>(
+              x,
+              n,
+              minus_infinity,
+              y,
+              [&](auto& v, std::size_t i, std::size_t count, auto& acc) JOULE_INLINE_LAMBDA
+              {
+                  constexpr std::size_t g = group_size<decltype(v)>;
+                  JOULE_UNROLLED for (std::size_t k = 0; k < g; ++k) v[k] = arg(v[k]);
+                  exp_kernel<A>::biased(v);
+                  JOULE_UNROLLED for (std::size_t k = 0; k < g; ++k) store_lanes<A>(y + i + k * w, v[k], count);
+                  acc[0] += group_sum(v);
+              });
             return sum[0];
         }
 
-        /// The sum of 2^bias exp(d) in double (nothing stored).
-        template <class A, class T, bool Scaled>
-        double exp_sum(const T* x, std::size_t n, float m, float temperature) noexcept
+        /// Asks for the cache lines at p (one group of registers) ahead of their use.
+        template<class A, class T>
+        JOULE_ALWAYS_INLINE void prefetch_group(const T* p) noexcept
+        {
+#if defined(__GNUC__) || defined(__clang__)
+            constexpr std::size_t bytes = 4 * simd::width<float, A> * sizeof(T);
+            for (std::size_t b = 0; b < bytes; b += 64)
+                __builtin_prefetch(reinterpret_cast<const char*>(p) + b, 0, 3);
+#else
+            (void)p;
+#endif
+        }
+
+        /// The sum of 2^bias exp(d) in double (nothing stored). With prefetch_ahead != 0 the loop
+        /// also asks for x[i + prefetch_ahead] as it reads x[i]: the two-pass kernel computes on
+        /// one L1-sized block while the next one arrives from memory.
+        template<class A, class T, bool Scaled>
+        double exp_sum(const T* x, std::size_t n, float m, float temperature, std::size_t prefetch_ahead = 0) noexcept
         {
             const shifted_argument<A, Scaled> arg(m, temperature);
-            const auto sum = accumulate_row<A, 1>(x, n, minus_infinity, x, [&](auto& v, std::size_t, std::size_t, auto& acc) JOULE_INLINE_LAMBDA {
-                constexpr std::size_t g = group_size<decltype(v)>;
-                JOULE_UNROLLED for (std::size_t k = 0; k < g; ++k)
-                    v[k] = arg(v[k]);
-                exp_kernel<A>::biased(v);
-                acc[0] += group_sum(v);
-            });
+            const auto sum =
+              accumulate_row<A, 1>(x,
+                                   n,
+                                   minus_infinity,
+                                   x,
+                                   [&](auto& v, std::size_t i, std::size_t, auto& acc) JOULE_INLINE_LAMBDA
+                                   {
+                                       constexpr std::size_t g = group_size<decltype(v)>;
+                                       if (g == 4 && prefetch_ahead != 0)
+                                           prefetch_group<A>(x + i + prefetch_ahead);
+                                       JOULE_UNROLLED for (std::size_t k = 0; k < g; ++k) v[k] = arg(v[k]);
+                                       exp_kernel<A>::biased(v);
+                                       acc[0] += group_sum(v);
+                                   });
             return sum[0];
         }
 
-        /// y = 2^bias exp(d) * scale.
-        template <class A, class T, bool Scaled>
+        /// y = 2^bias exp(d) * scale. Stream: full registers go around the caches (y aligned to
+        /// the register size by the peeling; rows far larger than the last-level cache).
+        template<class A, class T, bool Scaled, bool Stream = false>
         void exp_scale_store(const T* x, float* y, std::size_t n, float m, float temperature, float scale) noexcept
         {
             constexpr std::size_t w = simd::width<float, A>;
             const shifted_argument<A, Scaled> arg(m, temperature);
             const auto s = simd::splat<A>(scale);
-            accumulate_row<A, 0>(x, n, 0.0f, y, [&](auto& v, std::size_t i, std::size_t count, auto&) JOULE_INLINE_LAMBDA {
-                constexpr std::size_t g = group_size<decltype(v)>;
-                JOULE_UNROLLED for (std::size_t k = 0; k < g; ++k)
-                    v[k] = arg(v[k]);
-                exp_kernel<A>::biased(v);
-                JOULE_UNROLLED for (std::size_t k = 0; k < g; ++k)
-                    store_lanes<A>(y + i + k * w, v[k] * s, count);
-            });
+            const bool stream =
+              Stream && reinterpret_cast<std::uintptr_t>(y + misaligned_head<A>(y, n)) % (w * sizeof(float)) == 0;
+            accumulate_row<A, 0>(x,
+                                 n,
+                                 0.0f,
+                                 y,
+                                 [&](auto& v, std::size_t i, std::size_t count, auto&) JOULE_INLINE_LAMBDA
+                                 {
+                                     constexpr std::size_t g = group_size<decltype(v)>;
+                                     JOULE_UNROLLED for (std::size_t k = 0; k < g; ++k) v[k] = arg(v[k]);
+                                     exp_kernel<A>::biased(v);
+                                     JOULE_UNROLLED for (std::size_t k = 0; k < g; ++k)
+                                     {
+                                         if (Stream && stream && count == w)
+                                             simd::store_stream(y + i + k * w, v[k] * s);
+                                         else
+                                             store_lanes<A>(y + i + k * w, v[k] * s, count);
+                                     }
+                                 });
+            if (Stream)
+                simd::stream_fence();
         }
 
         /// y *= s.
-        template <class A>
+        template<class A>
         void scale_in_place(float* y, std::size_t n, float s) noexcept
         {
             constexpr std::size_t w = simd::width<float, A>;
             const auto sv = simd::splat<A>(s);
-            accumulate_row<A, 0>(y, n, 0.0f, y, [&](auto& v, std::size_t i, std::size_t count, auto&) JOULE_INLINE_LAMBDA {
-                constexpr std::size_t g = group_size<decltype(v)>;
-                JOULE_UNROLLED for (std::size_t k = 0; k < g; ++k)
-                    store_lanes<A>(y + i + k * w, v[k] * sv, count);
-            });
+            accumulate_row<A, 0>(y,
+                                 n,
+                                 0.0f,
+                                 y,
+                                 [&](auto& v, std::size_t i, std::size_t count, auto&) JOULE_INLINE_LAMBDA
+                                 {
+                                     constexpr std::size_t g = group_size<decltype(v)>;
+                                     JOULE_UNROLLED for (std::size_t k = 0; k < g; ++k)
+                                       store_lanes<A>(y + i + k * w, v[k] * sv, count);
+                                 });
         }
     } // namespace detail
     JOULE_END_ARCH_NS

@@ -56,7 +56,7 @@ namespace joule
         }
 
         /// Exact description of a row whose maximum is not finite.
-        template <class T>
+        template<class T>
         row_stats scan_nonfinite(const T* x, std::size_t n, float max) noexcept
         {
             row_stats s;
@@ -78,8 +78,9 @@ namespace joule
 
         /// Statistics of x[0, n), n >= 1, relative to its own maximum. Log: the maxima counted apart
         /// and the rest summed in double (log_passes.hpp); otherwise one float-kernel sum in rest.
-        template <class A, class T, bool Scaled, bool Log>
-        row_stats block_stats(const T* x, std::size_t n, float temperature) noexcept
+        /// prefetch_ahead: see exp_sum.
+        template<class A, class T, bool Scaled, bool Log>
+        row_stats block_stats(const T* x, std::size_t n, float temperature, std::size_t prefetch_ahead = 0) noexcept
         {
             const float m = row_max<A>(x, n);
             if (!std::isfinite(m))
@@ -88,13 +89,13 @@ namespace joule
             s.max = m;
             if constexpr (Log)
             {
-                const auto parts = log_sum_parts<A, T, Scaled>(x, n, m, temperature);
+                const auto parts = log_sum_parts<A, T, Scaled>(x, n, m, temperature, prefetch_ahead);
                 s.rest = parts[0];
                 s.count = parts[1];
             }
             else
             {
-                s.rest = std::ldexp(exp_sum<A, T, Scaled>(x, n, m, temperature), -exp_kernel<A>::bias);
+                s.rest = std::ldexp(exp_sum<A, T, Scaled>(x, n, m, temperature, prefetch_ahead), -exp_kernel<A>::bias);
             }
             return s;
         }
@@ -132,9 +133,14 @@ namespace joule
         }
 
         /// Writes the row of a non-normal kind (scalar; these rows are rare).
-        template <class T>
-        void write_special_row(row_kind kind, const row_stats& s, const T* x, float* y, std::size_t n,
-                               bool masked_zeros, bool log) noexcept
+        template<class T>
+        void write_special_row(row_kind kind,
+                               const row_stats& s,
+                               const T* x,
+                               float* y,
+                               std::size_t n,
+                               bool masked_zeros,
+                               bool log) noexcept
         {
             constexpr float inf = std::numeric_limits<float>::infinity();
             constexpr float nan = std::numeric_limits<float>::quiet_NaN();
