@@ -114,25 +114,25 @@ TEST_CASE("exp: dense sample of [-87.3, 88.7] within 1.5 ULP, [-16.7, 0] within 
     append_range(xs, -0.0f, -87.3f, 1021);
     // Where the error peaks (|r| near ln2/2, i.e. x near (k + 1/2) ln2), where the fast path
     // ends (|x| = 87) and at the ends of both ranges.
-    for (float x : { 0.3465736f,
-                     -0.3465736f,
-                     1.0397208f,
-                     -1.0397208f,
-                     -5.8918E0f,
-                     -16.3f,
-                     -16.7f,
-                     -11.43f,
-                     44.01f,
-                     87.0f,
-                     -87.0f,
-                     88.7f,
-                     -87.3f,
-                     1e-30f,
-                     -1e-30f,
-                     1e-6f,
-                     -1e-6f,
-                     1.0f,
-                     -1.0f })
+    for (float x : {0.3465736f,
+                    -0.3465736f,
+                    1.0397208f,
+                    -1.0397208f,
+                    -5.8918E0f,
+                    -16.3f,
+                    -16.7f,
+                    -11.43f,
+                    44.01f,
+                    87.0f,
+                    -87.0f,
+                    88.7f,
+                    -87.3f,
+                    1e-30f,
+                    -1e-30f,
+                    1e-6f,
+                    -1e-6f,
+                    1.0f,
+                    -1.0f})
         append_window(xs, x, 4096);
     ulp_stats stats;
     measure(xs, stats);
@@ -164,22 +164,22 @@ TEST_CASE("exp: subnormal results, overflow, infinities and NaN")
     REQUIRE(std::exp(double(x_over)) > double(FLT_MAX));
     const float inf = std::numeric_limits<float>::infinity();
     const float nan = std::numeric_limits<float>::quiet_NaN();
-    const float in[] = { x_big,
-                         x_over,
-                         89.0f,
-                         100.0f,
-                         1e30f,
-                         FLT_MAX,
-                         inf,
-                         -inf,
-                         -FLT_MAX,
-                         -200.0f,
-                         nan,
-                         -nan,
-                         0.0f,
-                         -0.0f,
-                         float_of(0x7f800001u),
-                         float_of(0xffc12345u) };
+    const float in[] = {x_big,
+                        x_over,
+                        89.0f,
+                        100.0f,
+                        1e30f,
+                        FLT_MAX,
+                        inf,
+                        -inf,
+                        -FLT_MAX,
+                        -200.0f,
+                        nan,
+                        -nan,
+                        0.0f,
+                        -0.0f,
+                        float_of(0x7f800001u),
+                        float_of(0xffc12345u)};
     constexpr std::size_t n = sizeof in / sizeof in[0];
     float out[n];
     joule::exp(in, out, n);
@@ -189,7 +189,7 @@ TEST_CASE("exp: subnormal results, overflow, infinities and NaN")
         CHECK(out[i] == inf);
     for (std::size_t i = 7; i <= 9; ++i)
         CHECK(bits_of(out[i]) == 0u);
-    for (std::size_t i : { 10u, 11u, 14u, 15u })
+    for (std::size_t i : {10u, 11u, 14u, 15u})
         CHECK(std::isnan(out[i]));
     CHECK(out[12] == 1.0f);
     CHECK(out[13] == 1.0f);
@@ -240,7 +240,7 @@ TEST_CASE("exp kernel of the softmax passes: 2^bias exp(d) for d <= 0 within 2.2
     append_window(ds, -16.7f, 4096, -17.0f, 0.0f);
     append_window(ds, -87.33655f, 4096, -104.0f, 0.0f);
     const std::size_t checked = ds.size();
-    for (float d : { -104.5f, -200.0f, -FLT_MAX, -std::numeric_limits<float>::infinity() })
+    for (float d : {-104.5f, -200.0f, -FLT_MAX, -std::numeric_limits<float>::infinity()})
         ds.push_back(d);
     while (ds.size() % (4 * w))
         ds.push_back(0.0f);
@@ -281,7 +281,7 @@ TEST_CASE("exp kernel of the softmax passes: 2^bias exp(d) for d <= 0 within 2.2
     MESSAGE("biased exp (bias " << kernel::bias << "): worst error " << worst << " of the bound, at d = " << worst_at);
     CHECK(worst <= 1.0);
     CHECK(below_ok);
-    joule::detail::float_group<A, 1> nan = { joule::simd::splat<A>(std::numeric_limits<float>::quiet_NaN()) };
+    joule::detail::float_group<A, 1> nan = {joule::simd::splat<A>(std::numeric_limits<float>::quiet_NaN())};
     kernel::biased(nan);
     alignas(64) float lanes[w];
     joule::simd::store_aligned(lanes, nan[0]);

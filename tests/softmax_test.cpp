@@ -38,18 +38,18 @@ namespace
     /// Where softmax switches to two passes.
     constexpr std::size_t two_pass_softmax = joule::detail::softmax_long_row;
 
-    template<class T>
+    template <class T>
     T from_float(float v)
     {
         return T(v);
     }
-    template<>
+    template <>
     float from_float<float>(float v)
     {
         return v;
     }
 
-    template<class T>
+    template <class T>
     const char* type_name()
     {
         return std::is_same<T, float>::value ? "float" : std::is_same<T, joule::f16>::value ? "f16" : "bf16";
@@ -64,6 +64,7 @@ namespace
         dominant, ///< one element 25 above N(0, 1): probability ~1, log_softmax ~0
         constant, ///< every element 3.5
         offset,   ///< 1e4 + N(0, 5): x - max rounds
+        narrow,   ///< N(0, 0.5): large sums (log_softmax's float path from a few hundred elements)
         count
     };
 
@@ -97,6 +98,9 @@ namespace
                 case dist::offset:
                     x[i] = 1e4f + 5.0f * normal(rng);
                     break;
+                case dist::narrow:
+                    x[i] = 0.5f * normal(rng);
+                    break;
                 default:
                     break;
             }
@@ -110,7 +114,8 @@ namespace
 
     const char* dist_name(dist d)
     {
-        static const char* names[] = { "normal1", "normal10", "wide", "masked", "dominant", "constant", "offset" };
+        static const char* names[] = {
+          "normal1", "normal10", "wide", "masked", "dominant", "constant", "offset", "narrow"};
         return names[static_cast<int>(d)];
     }
 
@@ -124,7 +129,7 @@ namespace
         two_pass,
     };
 
-    template<class T>
+    template <class T>
     void run_row(algorithm a, const T* x, float* y, std::size_t n, bool log, const joule::softmax_options& o)
     {
         using A = joule::simd::native_arch;
@@ -165,7 +170,7 @@ namespace
 
     const char* algorithm_name(algorithm a)
     {
-        static const char* names[] = { "automatic", "three passes", "chunked three passes", "two passes" };
+        static const char* names[] = {"automatic", "three passes", "chunked three passes", "two passes"};
         return names[static_cast<int>(a)];
     }
 
@@ -214,7 +219,7 @@ namespace
     }
 
     /// Runs joule's softmax or log_softmax on `values` (converted to T) and checks the bounds.
-    template<class T>
+    template <class T>
     void check_row(const std::vector<float>& values,
                    bool log,
                    const joule::softmax_options& o = {},
@@ -242,7 +247,7 @@ namespace
         CHECK(y.guards_intact());
     }
 
-    template<class T>
+    template <class T>
     void check_sizes(const std::vector<std::size_t>& sizes, std::uint32_t seed)
     {
         std::mt19937 rng(seed);
@@ -309,9 +314,9 @@ TEST_CASE("f16 and bf16 rows: same bounds, sums accumulate in float and double")
 TEST_CASE("long rows: chunks, the switches between algorithms")
 {
     std::mt19937 rng(14);
-    for (std::size_t n : { long_row - 1, long_row, long_row + 1, 3 * long_row + 4096 + 5 })
+    for (std::size_t n : {long_row - 1, long_row, long_row + 1, 3 * long_row + 4096 + 5})
     {
-        for (dist d : { dist::normal10, dist::wide, dist::masked, dist::dominant })
+        for (dist d : {dist::normal10, dist::wide, dist::masked, dist::dominant, dist::narrow})
         {
             CAPTURE(n);
             INFO("distribution " << std::string(dist_name(d)));
@@ -331,11 +336,11 @@ TEST_CASE("long rows: chunks, the switches between algorithms")
 TEST_CASE("every algorithm on every length: accuracy, temperature, f16")
 {
     std::mt19937 rng(20);
-    for (algorithm a : { algorithm::three_pass, algorithm::chunked_three_pass, algorithm::two_pass })
+    for (algorithm a : {algorithm::three_pass, algorithm::chunked_three_pass, algorithm::two_pass})
     {
-        for (std::size_t n : { 1u, 2u, 7u, 33u, 1000u, 4096u, 4097u, 9000u, unsigned(long_row + 13) })
+        for (std::size_t n : {1u, 2u, 7u, 33u, 1000u, 4096u, 4097u, 9000u, unsigned(long_row + 13)})
         {
-            for (dist d : { dist::normal10, dist::wide, dist::masked, dist::dominant, dist::offset })
+            for (dist d : {dist::normal10, dist::wide, dist::masked, dist::dominant, dist::offset, dist::narrow})
             {
                 CAPTURE(n);
                 INFO("distribution " << std::string(dist_name(d)));
@@ -356,11 +361,11 @@ TEST_CASE("every algorithm on every length: accuracy, temperature, f16")
 TEST_CASE("temperature: softmax(x / T), applied to x - max")
 {
     std::mt19937 rng(15);
-    for (float t : { 0.25f, 0.7f, 3.0f, 1e-3f, 1e3f })
+    for (float t : {0.25f, 0.7f, 3.0f, 1e-3f, 1e3f})
     {
-        for (std::size_t n : { 1u, 5u, 33u, 1000u, 4099u })
+        for (std::size_t n : {1u, 5u, 33u, 1000u, 4099u})
         {
-            for (dist d : { dist::normal10, dist::masked, dist::offset })
+            for (dist d : {dist::normal10, dist::masked, dist::offset})
             {
                 INFO("distribution " << std::string(dist_name(d)));
                 joule::softmax_options o;
@@ -382,11 +387,11 @@ TEST_CASE("temperature: softmax(x / T), applied to x - max")
 TEST_CASE("in place for float rows")
 {
     std::mt19937 rng(16);
-    for (std::size_t n : { 1u, 7u, 100u, 4099u, unsigned(long_row + 9) })
+    for (std::size_t n : {1u, 7u, 100u, 4099u, unsigned(long_row + 9)})
     {
-        for (bool log : { false, true })
+        for (bool log : {false, true})
         {
-            for (std::size_t skew : { 0u, 4u, 12u })
+            for (std::size_t skew : {0u, 4u, 12u})
             {
                 CAPTURE(n);
                 CAPTURE(skew);
@@ -422,23 +427,23 @@ namespace
             INFO("n = 0 touches nothing; n = 1 gives 1 (log_softmax 0)");
             joule::softmax(joule_test::opaque_null<const float>(), joule_test::opaque_null<float>(), 0);
             joule::log_softmax(joule_test::opaque_null<const joule::f16>(), joule_test::opaque_null<float>(), 0);
-            for (float v : { 0.0f, -3.0f, 1e30f, -big, big })
+            for (float v : {0.0f, -3.0f, 1e30f, -big, big})
             {
-                CHECK(run_softmax({ v }, false, {}, a) == std::vector<float>{ 1.0f });
-                CHECK(run_softmax({ v }, true, {}, a) == std::vector<float>{ 0.0f });
+                CHECK(run_softmax({v}, false, {}, a) == std::vector<float>{1.0f});
+                CHECK(run_softmax({v}, true, {}, a) == std::vector<float>{0.0f});
             }
             joule::softmax_options o;
             o.temperature = 1e-30f;
-            CHECK(run_softmax({ -7.0f }, false, o, a) == std::vector<float>{ 1.0f });
+            CHECK(run_softmax({-7.0f}, false, o, a) == std::vector<float>{1.0f});
         }
 
         {
             INFO("a NaN anywhere makes the whole row NaN, at any position and length");
-            for (std::size_t n : { 1u, 2u, 9u, 64u, 1000u, unsigned(long_row + 5) })
+            for (std::size_t n : {1u, 2u, 9u, 64u, 1000u, unsigned(long_row + 5)})
             {
-                for (std::size_t pos : { std::size_t(0), n / 2, n - 1 })
+                for (std::size_t pos : {std::size_t(0), n / 2, n - 1})
                 {
-                    for (float other : { 0.0f, pinf, -pinf })
+                    for (float other : {0.0f, pinf, -pinf})
                     {
                         std::vector<float> x(n, 1.0f);
                         if (n > 2)
@@ -461,7 +466,7 @@ namespace
 
         {
             INFO("+pinf: the limit, 1/k for each of k infinities and 0 elsewhere");
-            for (std::size_t n : { 1u, 5u, 100u, unsigned(long_row + 1) })
+            for (std::size_t n : {1u, 5u, 100u, unsigned(long_row + 1)})
             {
                 std::vector<float> x(n, 2.0f);
                 x[0] = -pinf;
@@ -488,12 +493,12 @@ namespace
 
         {
             INFO("huge finite inputs with a temperature never give NaN");
-            for (float t : { 1.0f, 0.5f, 1e-3f, 1e-38f, 2.0f, 1e30f })
+            for (float t : {1.0f, 0.5f, 1e-3f, 1e-38f, 2.0f, 1e30f})
             {
                 joule::softmax_options o;
                 o.temperature = t;
                 CAPTURE(t);
-                const std::vector<float> x = { -big, big, 0.0f, big, -big, 1.0f, -1e30f };
+                const std::vector<float> x = {-big, big, 0.0f, big, -big, 1.0f, -1e30f};
                 const auto y = run_softmax(x, false, o, a);
                 const auto l = run_softmax(x, true, o, a);
                 for (std::size_t i = 0; i < x.size(); ++i)
@@ -519,7 +524,7 @@ namespace
 
         {
             INFO("fully masked rows: NaN by default, zeros on request; -pinf elements give 0");
-            for (std::size_t n : { 1u, 3u, 17u, 1000u, unsigned(long_row + 100) })
+            for (std::size_t n : {1u, 3u, 17u, 1000u, unsigned(long_row + 100)})
             {
                 CAPTURE(n);
                 const std::vector<float> x(n, -pinf);
@@ -545,7 +550,7 @@ namespace
 TEST_CASE("special values: every algorithm")
 {
     for (algorithm a :
-         { algorithm::automatic, algorithm::three_pass, algorithm::chunked_three_pass, algorithm::two_pass })
+         {algorithm::automatic, algorithm::three_pass, algorithm::chunked_three_pass, algorithm::two_pass})
         check_special_values(a);
 }
 
@@ -565,7 +570,7 @@ TEST_CASE("row-wise forms: any strides, in place, executors never change a bit")
     // rows, which may differ in the last bits: their sums group elements into SIMD lanes
     // differently (each lane adds up to 32 values in float before double takes over), which
     // moves the sum, and every element with it, by a few ULP.
-    for (bool log : { false, true })
+    for (bool log : {false, true})
     {
         CAPTURE(log);
         auto run =
@@ -673,7 +678,7 @@ TEST_CASE("long rows split into chunks: every executor gives the same bits")
         for (std::size_t i = n; i-- > 0;) // backwards: order must not matter
             task(i);
     };
-    for (std::size_t n : { long_row, 3 * long_row + 13 })
+    for (std::size_t n : {long_row, 3 * long_row + 13})
     {
         const auto x = make_row(n, dist::masked, rng);
         // Rows padded to 64 bytes, outputs in one 64-byte aligned buffer: every row of every
@@ -682,9 +687,9 @@ TEST_CASE("long rows split into chunks: every executor gives the same bits")
         joule_test::guarded_buffer<float> xx(2 * stride), yy(2 * stride);
         std::copy(x.begin(), x.end(), xx.data());
         std::copy(x.begin(), x.end(), xx.data() + stride);
-        for (algorithm a : { algorithm::automatic, algorithm::two_pass })
+        for (algorithm a : {algorithm::automatic, algorithm::two_pass})
         {
-            for (bool log : { false, true })
+            for (bool log : {false, true})
             {
                 CAPTURE(n);
                 CAPTURE(log);
@@ -725,11 +730,11 @@ TEST_CASE("long rows split into chunks: every executor gives the same bits")
 TEST_CASE("online_softmax: chunks and merges equal the one-shot result")
 {
     std::mt19937 rng(19);
-    for (std::size_t n : { 1u, 2u, 50u, 1000u, 5000u, 20000u })
+    for (std::size_t n : {1u, 2u, 50u, 1000u, 5000u, 20000u})
     {
-        for (dist d : { dist::normal10, dist::masked, dist::dominant, dist::wide })
+        for (dist d : {dist::normal10, dist::masked, dist::dominant, dist::wide})
         {
-            for (float t : { 1.0f, 0.6f })
+            for (float t : {1.0f, 0.6f})
             {
                 CAPTURE(n);
                 INFO("distribution " << std::string(dist_name(d)));
@@ -760,7 +765,7 @@ TEST_CASE("online_softmax: chunks and merges equal the one-shot result")
                 CHECK(a.size() == n);
 
                 std::vector<double> xd(x.begin(), x.end());
-                for (const joule::online_softmax* s : { &st, &a })
+                for (const joule::online_softmax* s : {&st, &a})
                 {
                     std::vector<float> y(n), l(n);
                     // normalize in two pieces
@@ -808,7 +813,7 @@ TEST_CASE("online_softmax: special values, empty states, f16 chunks")
     CHECK(empty.sum() == 0.0);
     CHECK(empty.log_sum_exp() == -std::numeric_limits<double>::infinity());
     std::vector<float> y(3);
-    const std::vector<float> x = { 1.0f, 2.0f, 3.0f };
+    const std::vector<float> x = {1.0f, 2.0f, 3.0f};
     empty.normalize(x.data(), y.data(), 3); // nothing added: a fully masked row
     CHECK(all_nan(y));
 
@@ -818,7 +823,7 @@ TEST_CASE("online_softmax: special values, empty states, f16 chunks")
     const std::vector<float> minf(5, -pinf);
     masked.add(minf.data(), 5);
     masked.normalize(minf.data(), y.data(), 3);
-    CHECK(y == std::vector<float>{ 0.0f, 0.0f, 0.0f });
+    CHECK(y == std::vector<float>{0.0f, 0.0f, 0.0f});
 
     // -pinf chunk first, then finite: the masked elements give 0.
     joule::online_softmax st;
@@ -832,17 +837,17 @@ TEST_CASE("online_softmax: special values, empty states, f16 chunks")
     CHECK(all[7] == doctest::Approx(std::exp(0.0) / (1 + std::exp(-1.0) + std::exp(-2.0))).epsilon(1e-6));
 
     // +pinf merged into finite states, and the other way round.
-    const std::vector<float> with_inf = { 0.0f, pinf, 5.0f, pinf };
+    const std::vector<float> with_inf = {0.0f, pinf, 5.0f, pinf};
     joule::online_softmax a, b;
     a.add(x.data(), 3);
     b.add(with_inf.data(), 4);
     a.merge(b);
     a.normalize(with_inf.data(), y.data(), 3);
-    CHECK(y == std::vector<float>{ 0.0f, 0.5f, 0.0f });
+    CHECK(y == std::vector<float>{0.0f, 0.5f, 0.0f});
     CHECK(a.log_sum_exp() == pinf);
 
     // A NaN in any chunk poisons the state.
-    const std::vector<float> with_nan = { 0.0f, qnan };
+    const std::vector<float> with_nan = {0.0f, qnan};
     joule::online_softmax c;
     c.add(x.data(), 3);
     c.add(with_nan.data(), 2);
@@ -881,11 +886,11 @@ TEST_CASE("bad arguments raise joule::error naming the argument and values")
                          "joule::log_softmax: x is null but n is 2",
                          joule::error);
     joule::softmax_options o;
-    for (float t : { 0.0f, -1.0f, qnan, pinf })
+    for (float t : {0.0f, -1.0f, qnan, pinf})
     {
         o.temperature = t;
         CHECK_THROWS_AS(joule::softmax(x.data(), y.data(), 8, o), joule::error);
-        CHECK_THROWS_AS(joule::online_softmax{ o }, joule::error);
+        CHECK_THROWS_AS(joule::online_softmax{o}, joule::error);
     }
     o.temperature = -2.0f;
     CHECK_THROWS_WITH_AS(joule::softmax(x.data(), y.data(), 8, o),

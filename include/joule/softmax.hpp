@@ -92,7 +92,7 @@ namespace joule
                 fail(function, "options.temperature (", t, ") must be finite and > 0");
         }
 
-        template<class T>
+        template <class T>
         void check_softmax_row(const char* function,
                                const T* x,
                                const float* y,
@@ -109,7 +109,7 @@ namespace joule
             check_temperature(function, o.temperature);
         }
 
-        template<class T>
+        template <class T>
         void check_softmax_views(const char* function,
                                  const matrix_view<const T>& x,
                                  const matrix_view<float>& y,
@@ -135,7 +135,7 @@ namespace joule
             return r;
         }
 
-        template<bool Log, class T>
+        template <bool Log, class T>
         void softmax_entry(const char* function, const T* x, float* y, std::size_t n, const softmax_options& o)
         {
             check_softmax_row(function, x, y, n, o);
@@ -143,7 +143,7 @@ namespace joule
                 softmax_row<simd::native_arch, T, Log>(x, y, n, row_options_of(o), o.executor);
         }
 
-        template<bool Log, class T>
+        template <bool Log, class T>
         void softmax_entry(const char* function,
                            const matrix_view<const T>& x,
                            const matrix_view<float>& y,
@@ -239,8 +239,8 @@ namespace joule
     public:
         /// options.temperature and options.masked apply; options.executor is not used.
         JOULE_ARCH_TAG explicit online_softmax(const softmax_options& options = {})
-          : temperature_(options.temperature)
-          , masked_zeros_(options.masked == masked_row::zeros)
+            : temperature_(options.temperature)
+            , masked_zeros_(options.masked == masked_row::zeros)
         {
             detail::check_temperature("online_softmax", temperature_);
         }
@@ -328,7 +328,7 @@ namespace joule
             nan_ = s.nan;
         }
 
-        template<class T>
+        template <class T>
         JOULE_ARCH_TAG void add_row(const T* x, std::size_t n)
         {
             detail::check_pointer("online_softmax::add", "x", x, "n", n);
@@ -345,7 +345,7 @@ namespace joule
             size_ += n;
         }
 
-        template<bool Log, class T>
+        template <bool Log, class T>
         JOULE_ARCH_TAG void normalize_row(const T* x, float* y, std::size_t n) const
         {
             const char* function = Log ? "online_softmax::log_normalize" : "online_softmax::normalize";

@@ -55,7 +55,7 @@ namespace joule
     namespace detail
     {
         /// N float registers processed together (see the top of this file).
-        template<class A, std::size_t N>
+        template <class A, std::size_t N>
         using float_group = std::array<simd::batch<float, A>, N>;
 
         struct exp_constants
@@ -87,7 +87,7 @@ namespace joule
 
         /// r = x - n ln2 for each register; nf holds n. Two constants (Cody and Waite), or ln2_hi
         /// alone when `Short` (see the top of this file).
-        template<bool Short, class A, std::size_t N>
+        template <bool Short, class A, std::size_t N>
         JOULE_ALWAYS_INLINE float_group<A, N> exp_reduce(const float_group<A, N>& x,
                                                          const float_group<A, N>& nf) noexcept
         {
@@ -104,7 +104,7 @@ namespace joule
         }
 
         /// p(r) ~ exp(r) for r in [-ln2/2, ln2/2], each register.
-        template<class A, std::size_t N>
+        template <class A, std::size_t N>
         JOULE_ALWAYS_INLINE float_group<A, N> exp_polynomial(const float_group<A, N>& r) noexcept
         {
             using c = exp_constants;
@@ -120,7 +120,7 @@ namespace joule
         }
 
         /// p(r) ~ exp(r) for r in [-ln2/2, ln2/2] to 9.2e-8 (degree 5), each register.
-        template<class A, std::size_t N>
+        template <class A, std::size_t N>
         JOULE_ALWAYS_INLINE float_group<A, N> exp_polynomial_short(const float_group<A, N>& r) noexcept
         {
             using c = exp_constants;
@@ -135,7 +135,7 @@ namespace joule
         }
 
         /// The portable exp kernels (see the top of this file); specialized per instruction set.
-        template<class A, class Enable = void>
+        template <class A, class Enable = void>
         struct exp_kernel
         {
             using fbatch = simd::batch<float, A>;
@@ -146,7 +146,7 @@ namespace joule
             static constexpr int bias = 32;
 
             /// Each register d[k] replaced by 2^bias exp(d[k]).
-            template<std::size_t N>
+            template <std::size_t N>
             static JOULE_ALWAYS_INLINE void biased(float_group<A, N>& d) noexcept
             {
                 using c = exp_constants;
@@ -164,7 +164,7 @@ namespace joule
             }
 
             /// Each register x[k] replaced by exp(x[k]), any float.
-            template<std::size_t N>
+            template <std::size_t N>
             static JOULE_ALWAYS_INLINE void full(float_group<A, N>& x) noexcept
             {
                 using c = exp_constants;
@@ -193,10 +193,10 @@ namespace joule
             static JOULE_NOINLINE fbatch full_any_range(fbatch x) noexcept
             {
                 using c = exp_constants;
-                float_group<A, 1> xs = { simd::clamp_high(simd::clamp_low(x, simd::splat<A>(c::x_min)),
-                                                          simd::splat<A>(c::x_max)) };
+                float_group<A, 1> xs = {
+                  simd::clamp_high(simd::clamp_low(x, simd::splat<A>(c::x_min)), simd::splat<A>(c::x_max))};
                 const auto t = simd::fma(xs[0], simd::splat<A>(c::log2e), simd::splat<A>(c::magic));
-                const float_group<A, 1> nf = { t - simd::splat<A>(c::magic) };
+                const float_group<A, 1> nf = {t - simd::splat<A>(c::magic)};
                 const auto p = exp_polynomial<A>(exp_reduce<false, A>(xs, nf))[0];
                 const ibatch n = simd::bitcast<std::int32_t>(t) - simd::bitcast<std::int32_t>(simd::splat<A>(c::magic));
                 const ibatch n1 = n >> 1;

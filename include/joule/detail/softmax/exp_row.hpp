@@ -10,14 +10,14 @@ namespace joule
     JOULE_BEGIN_ARCH_NS
     namespace detail
     {
-        template<class A>
+        template <class A>
         void exp_row(const float* x, float* y, std::size_t n) noexcept
         {
             constexpr std::size_t w = simd::width<float, A>;
             std::size_t i = misaligned_head<A>(y, n);
             if (i != 0)
             {
-                float_group<A, 1> v = { load_partial<A>(x, i, 0.0f) };
+                float_group<A, 1> v = {load_partial<A>(x, i, 0.0f)};
                 exp_kernel<A>::full(v);
                 store_partial<A>(y, v[0], i);
             }
@@ -30,13 +30,13 @@ namespace joule
             }
             for (; n - i >= w; i += w)
             {
-                float_group<A, 1> v = { simd::load<A>(x + i) };
+                float_group<A, 1> v = {simd::load<A>(x + i)};
                 exp_kernel<A>::full(v);
                 simd::store(y + i, v[0]);
             }
             if (i < n)
             {
-                float_group<A, 1> v = { load_partial<A>(x + i, n - i, 0.0f) };
+                float_group<A, 1> v = {load_partial<A>(x + i, n - i, 0.0f)};
                 exp_kernel<A>::full(v);
                 store_partial<A>(y + i, v[0], n - i);
             }

@@ -21,7 +21,7 @@ namespace joule
     namespace detail
     {
 #if defined(__AVX512F__)
-        template<class A>
+        template <class A>
         struct exp_kernel<A,
                           std::enable_if_t<!std::is_same<A, simd::scalar_arch>::value && simd::width<float, A> == 16>>
         {
@@ -29,7 +29,7 @@ namespace joule
 
             static constexpr int bias = 0;
 
-            template<std::size_t N>
+            template <std::size_t N>
             static JOULE_ALWAYS_INLINE void biased(float_group<A, N>& d) noexcept
             {
                 JOULE_UNROLLED for (std::size_t k = 0; k < N; ++k) d[k] =
@@ -37,7 +37,7 @@ namespace joule
                 scaled<true>(d);
             }
 
-            template<std::size_t N>
+            template <std::size_t N>
             static JOULE_ALWAYS_INLINE void full(float_group<A, N>& x) noexcept
             {
                 using c = exp_constants;
@@ -49,7 +49,7 @@ namespace joule
         private:
             /// exp(x) for x in [x_min, x_max] or NaN; Short: the softmax kernel's reduction and
             /// polynomial (exp_generic.hpp).
-            template<bool Short, std::size_t N>
+            template <bool Short, std::size_t N>
             static JOULE_ALWAYS_INLINE void scaled(float_group<A, N>& x) noexcept
             {
                 using c = exp_constants;
@@ -102,7 +102,7 @@ namespace joule
             return _mm_movelh_ps(lo, hi);
         }
 
-        template<class A>
+        template <class A>
         struct exp_kernel<A,
                           std::enable_if_t<!std::is_same<A, simd::scalar_arch>::value &&
                                            (simd::width<float, A> == 4 || simd::width<float, A> == 8)>>
@@ -111,14 +111,14 @@ namespace joule
 
             static constexpr int bias = 0;
 
-            template<std::size_t N>
+            template <std::size_t N>
             static JOULE_ALWAYS_INLINE void biased(float_group<A, N>& d) noexcept
             {
                 for (auto& v : d)
                     v = via_double(simd::clamp_low(v, simd::splat<A>(exp_constants::x_min)));
             }
 
-            template<std::size_t N>
+            template <std::size_t N>
             static JOULE_ALWAYS_INLINE void full(float_group<A, N>& x) noexcept
             {
                 using c = exp_constants;

@@ -20,13 +20,13 @@ namespace joule
     namespace detail
     {
         /// How a row of T becomes floats: one register (width<float, A> elements) or one element.
-        template<class T>
+        template <class T>
         struct row_input;
 
-        template<>
+        template <>
         struct row_input<float>
         {
-            template<class A>
+            template <class A>
             static JOULE_ALWAYS_INLINE simd::batch<float, A> load(const float* p) noexcept
             {
                 return simd::load<A>(p);
@@ -34,10 +34,10 @@ namespace joule
             static JOULE_ALWAYS_INLINE float one(const float* p) noexcept { return *p; }
         };
 
-        template<>
+        template <>
         struct row_input<f16>
         {
-            template<class A>
+            template <class A>
             static JOULE_ALWAYS_INLINE simd::batch<float, A> load(const f16* p) noexcept
             {
                 return f16_codec<A>::load(bits_of(p));
@@ -45,10 +45,10 @@ namespace joule
             static JOULE_ALWAYS_INLINE float one(const f16* p) noexcept { return f16_bits_to_f32(p->bits); }
         };
 
-        template<>
+        template <>
         struct row_input<bf16>
         {
-            template<class A>
+            template <class A>
             static JOULE_ALWAYS_INLINE simd::batch<float, A> load(const bf16* p) noexcept
             {
                 return bf16_codec<A>::load(bits_of(p));
@@ -58,7 +58,7 @@ namespace joule
 
         /// The first `count` (< width) elements of p, the other lanes set to `fill`. Float rows on
         /// AVX2 and AVX-512 use masked loads (memory past `count` is never touched either way).
-        template<class A, class T>
+        template <class A, class T>
         JOULE_ALWAYS_INLINE simd::batch<float, A> load_partial(const T* p, std::size_t count, float fill) noexcept
         {
             constexpr std::size_t w = simd::width<float, A>;
@@ -85,7 +85,7 @@ namespace joule
         }
 
         /// Stores the first `count` (< width) lanes of v to p.
-        template<class A>
+        template <class A>
         JOULE_ALWAYS_INLINE void store_partial(float* p, const simd::batch<float, A>& v, std::size_t count) noexcept
         {
             constexpr std::size_t w = simd::width<float, A>;

@@ -30,13 +30,13 @@ namespace joule
     namespace detail
     {
         /// d = (x - m) / temperature, or x - m.
-        template<class A, bool Scaled>
+        template <class A, bool Scaled>
         struct shifted_argument
         {
             simd::batch<float, A> m, temperature;
             shifted_argument(float m_, float temperature_) noexcept
-              : m(simd::splat<A>(m_))
-              , temperature(simd::splat<A>(temperature_))
+                : m(simd::splat<A>(m_))
+                , temperature(simd::splat<A>(temperature_))
             {
             }
             JOULE_ALWAYS_INLINE simd::batch<float, A> operator()(const simd::batch<float, A>& x) const noexcept
@@ -48,7 +48,7 @@ namespace joule
             }
         };
 
-        template<class A>
+        template <class A>
         JOULE_ALWAYS_INLINE void store_lanes(float* p, const simd::batch<float, A>& v, std::size_t count) noexcept
         {
             if (count == simd::width<float, A>)
@@ -62,7 +62,7 @@ namespace joule
         /// the loads and stores of the main loops from straddling cache lines (up to 2x faster on
         /// Zen 4 for data in L1 and L2), but costs two partial registers per pass, more than it
         /// saves below ~32 registers.
-        template<class A, class U>
+        template <class A, class U>
         JOULE_ALWAYS_INLINE std::size_t misaligned_head(const U* p, std::size_t n) noexcept
         {
             constexpr std::size_t w = simd::width<float, A>;
@@ -75,7 +75,7 @@ namespace joule
 
         /// The largest element of x[0, n), n >= 1. Which value a NaN gives is unspecified (callers
         /// detect NaN through the sums instead).
-        template<class A, class T>
+        template <class A, class T>
         float row_max(const T* x, std::size_t n) noexcept
         {
             using fbatch = simd::batch<float, A>;
@@ -100,11 +100,11 @@ namespace joule
         }
 
         /// The number of registers in a group type.
-        template<class Group>
+        template <class Group>
         constexpr std::size_t group_size = std::tuple_size<std::remove_cv_t<std::remove_reference_t<Group>>>::value;
 
         /// The sum of a group's registers, as a tree (short dependency chains).
-        template<class Batch, std::size_t N>
+        template <class Batch, std::size_t N>
         JOULE_ALWAYS_INLINE Batch group_sum(const std::array<Batch, N>& v) noexcept
         {
             if constexpr (N == 1)
@@ -122,7 +122,7 @@ namespace joule
 
         /// K sums kept in registers of type Acc (float or double lanes) for a few steps, then added
         /// into double registers, and finally across lanes.
-        template<class A, std::size_t K, class Acc>
+        template <class A, std::size_t K, class Acc>
         struct row_sums
         {
             using dbatch = simd::batch<double, A>;
@@ -180,7 +180,7 @@ namespace joule
         /// steps the sums move to double, so long rows sum as accurately as short ones. Returns the
         /// K sums. (Which elements share a lane, and so the sums' last bits, depends on `aligned`'s
         /// address modulo the register size.)
-        template<class A, std::size_t K, class Acc = simd::batch<float, A>, class T, class U, class Body>
+        template <class A, std::size_t K, class Acc = simd::batch<float, A>, class T, class U, class Body>
         JOULE_ALWAYS_INLINE std::array<double, K> accumulate_row(const T* x,
                                                                  std::size_t n,
                                                                  float fill,
@@ -195,7 +195,7 @@ namespace joule
             std::size_t i = misaligned_head<A>(aligned, n);
             if (i != 0)
             {
-                float_group<A, 1> v = { load_partial<A>(x, i, fill) };
+                float_group<A, 1> v = {load_partial<A>(x, i, fill)};
                 body(v, 0, i, sums.acc);
             }
             while (n - i >= step)
@@ -213,12 +213,12 @@ namespace joule
             }
             for (; n - i >= w; i += w)
             {
-                float_group<A, 1> v = { row_input<T>::template load<A>(x + i) };
+                float_group<A, 1> v = {row_input<T>::template load<A>(x + i)};
                 body(v, i, w, sums.acc);
             }
             if (i < n)
             {
-                float_group<A, 1> v = { load_partial<A>(x + i, n - i, fill) };
+                float_group<A, 1> v = {load_partial<A>(x + i, n - i, fill)};
                 body(v, i, n - i, sums.acc);
             }
             return sums.result();
@@ -227,7 +227,7 @@ namespace joule
         constexpr float minus_infinity = -std::numeric_limits<float>::infinity();
 
         /// y = 2^bias exp(d) (exp_kernel<A>::bias); returns the sum of y in double.
-        template<class A, class T, bool Scaled>
+        template <class A, class T, bool Scaled>
         double exp_store_sum(const T* x, float* y, std::size_t n, float m, float temperature) noexcept
         {
             constexpr std::size_t w = simd::width<float, A>;
@@ -249,7 +249,7 @@ namespace joule
         }
 
         /// Asks for the cache lines at p (one group of registers) ahead of their use.
-        template<class A, class T>
+        template <class A, class T>
         JOULE_ALWAYS_INLINE void prefetch_group(const T* p) noexcept
         {
 #if defined(__GNUC__) || defined(__clang__)
@@ -264,7 +264,7 @@ namespace joule
         /// The sum of 2^bias exp(d) in double (nothing stored). With prefetch_ahead != 0 the loop
         /// also asks for x[i + prefetch_ahead] as it reads x[i]: the two-pass kernel computes on
         /// one L1-sized block while the next one arrives from memory.
-        template<class A, class T, bool Scaled>
+        template <class A, class T, bool Scaled>
         double exp_sum(const T* x, std::size_t n, float m, float temperature, std::size_t prefetch_ahead = 0) noexcept
         {
             const shifted_argument<A, Scaled> arg(m, temperature);
@@ -287,7 +287,7 @@ namespace joule
 
         /// y = 2^bias exp(d) * scale. Stream: full registers go around the caches (y aligned to
         /// the register size by the peeling; rows far larger than the last-level cache).
-        template<class A, class T, bool Scaled, bool Stream = false>
+        template <class A, class T, bool Scaled, bool Stream = false>
         void exp_scale_store(const T* x, float* y, std::size_t n, float m, float temperature, float scale) noexcept
         {
             constexpr std::size_t w = simd::width<float, A>;
@@ -317,7 +317,7 @@ namespace joule
         }
 
         /// y *= s.
-        template<class A>
+        template <class A>
         void scale_in_place(float* y, std::size_t n, float s) noexcept
         {
             constexpr std::size_t w = simd::width<float, A>;

@@ -56,7 +56,7 @@ namespace joule
         }
 
         /// Exact description of a row whose maximum is not finite.
-        template<class T>
+        template <class T>
         row_stats scan_nonfinite(const T* x, std::size_t n, float max) noexcept
         {
             row_stats s;
@@ -76,10 +76,10 @@ namespace joule
             return s;
         }
 
-        /// Statistics of x[0, n), n >= 1, relative to its own maximum. Log: the maxima counted apart
-        /// and the rest summed in double (log_passes.hpp); otherwise one float-kernel sum in rest.
-        /// prefetch_ahead: see exp_sum.
-        template<class A, class T, bool Scaled, bool Log>
+        /// Statistics of x[0, n), n >= 1, relative to its own maximum. Accurate: the maxima counted
+        /// apart and the rest summed in double (log_passes.hpp); otherwise one float-kernel sum in
+        /// rest. prefetch_ahead: see exp_sum.
+        template <class A, class T, bool Scaled, bool Accurate>
         row_stats block_stats(const T* x, std::size_t n, float temperature, std::size_t prefetch_ahead = 0) noexcept
         {
             const float m = row_max<A>(x, n);
@@ -87,7 +87,7 @@ namespace joule
                 return scan_nonfinite(x, n, m);
             row_stats s;
             s.max = m;
-            if constexpr (Log)
+            if constexpr (Accurate)
             {
                 const auto parts = log_sum_parts<A, T, Scaled>(x, n, m, temperature, prefetch_ahead);
                 s.rest = parts[0];
@@ -133,7 +133,7 @@ namespace joule
         }
 
         /// Writes the row of a non-normal kind (scalar; these rows are rare).
-        template<class T>
+        template <class T>
         void write_special_row(row_kind kind,
                                const row_stats& s,
                                const T* x,

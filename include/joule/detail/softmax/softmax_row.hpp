@@ -58,7 +58,7 @@ namespace joule
         /// Between them it computes and returns the maximum of `next` (the next row of a matrix,
         /// n elements; nullptr for none): that independent work fills the time the sum needs to
         /// come out of pass 2, which short rows otherwise spend waiting.
-        template<class A, class T, bool Scaled, bool Log>
+        template <class A, class T, bool Scaled, bool Log>
         float three_pass_row(const T* x,
                              float* y,
                              std::size_t n,
@@ -75,15 +75,21 @@ namespace joule
             }
             if constexpr (Log)
             {
-                const auto parts = log_sum_parts<A, T, Scaled>(x, n, m, o.temperature);
-                row_stats s;
-                s.max = m;
-                s.rest = parts[0];
-                s.count = parts[1];
+                // The float sum when it is large enough (log_passes.hpp), else the double one.
+                double log_sum =
+                  std::log(std::ldexp(exp_sum<A, T, Scaled>(x, n, m, o.temperature), -exp_kernel<A>::bias));
+                if (!(log_sum >= std::log(log_sum_float_min)))
+                {
+                    const auto parts = log_sum_parts<A, T, Scaled>(x, n, m, o.temperature);
+                    row_stats s;
+                    s.max = m;
+                    s.rest = parts[0];
+                    s.count = parts[1];
+                    log_sum = log_of_sum(s); // a NaN element makes rest NaN, and d - NaN is NaN
+                }
                 if (next)
                     next_max = row_max<A>(next, n);
-                // A NaN element makes rest NaN, and d - NaN is NaN everywhere.
-                log_store<A, T, Scaled>(x, y, n, m, o.temperature, log_of_sum(s));
+                log_store<A, T, Scaled>(x, y, n, m, o.temperature, log_sum);
             }
             else
             {
@@ -110,21 +116,21 @@ namespace joule
             std::size_t length(std::size_t c, std::size_t n) const noexcept { return std::min(size, n - c * size); }
         };
 
-        template<class A, class T, bool Scaled, bool Log>
+        template <class A, class T, bool Scaled, bool Accurate>
         row_stats chunk_stats(const T* x, std::size_t n, float temperature) noexcept
         {
             row_stats s;
             for (std::size_t b = 0; b < n; b += softmax_block)
-                merge_stats(
-                  s,
-                  block_stats<A, T, Scaled, Log>(x + b, std::min(softmax_block, n - b), temperature, softmax_block),
-                  temperature);
+                merge_stats(s,
+                            block_stats<A, T, Scaled, Accurate>(
+                              x + b, std::min(softmax_block, n - b), temperature, softmax_block),
+                            temperature);
             return s;
         }
 
         /// Three passes over a long row, chunk by chunk on the executor (softmax only): every chunk
         /// uses the row's maximum, so the chunks' sums simply add, in chunk order.
-        template<class A, class T, bool Scaled>
+        template <class A, class T, bool Scaled>
         void three_pass_chunked_row(const T* x,
                                     float* y,
                                     std::size_t n,
@@ -165,17 +171,31 @@ namespace joule
             executor.run(chunks.count, pass3);
         }
 
-        template<class A, class T, bool Scaled, bool Log>
+        template <class A, class T, bool Scaled, bool Log>
         void two_pass_row(const T* x, float* y, std::size_t n, const row_options& o, const executor_ref& executor)
         {
             const row_chunks chunks(n);
             row_stats parts[softmax_max_chunks];
             auto pass1 = [&](std::size_t c)
-            { parts[c] = chunk_stats<A, T, Scaled, Log>(x + chunks.begin(c), chunks.length(c, n), o.temperature); };
+            { parts[c] = chunk_stats<A, T, Scaled, false>(x + chunks.begin(c), chunks.length(c, n), o.temperature); };
+            auto pass1_accurate = [&](std::size_t c)
+            { parts[c] = chunk_stats<A, T, Scaled, true>(x + chunks.begin(c), chunks.length(c, n), o.temperature); };
+            auto merged = [&]
+            {
+                row_stats s = parts[0];
+                for (std::size_t c = 1; c < chunks.count; ++c)
+                    merge_stats(s, parts[c], o.temperature);
+                return s;
+            };
             executor.run(chunks.count, pass1);
-            row_stats s = parts[0];
-            for (std::size_t c = 1; c < chunks.count; ++c)
-                merge_stats(s, parts[c], o.temperature);
+            row_stats s = merged();
+            // log_softmax: the float sums unless they are too small to bound log(sum)'s error
+            // (log_passes.hpp); then the statistics again, in double.
+            if (Log && kind_of(s) == row_kind::normal && !(s.sum() >= log_sum_float_min))
+            {
+                executor.run(chunks.count, pass1_accurate);
+                s = merged();
+            }
 
             const row_kind kind = kind_of(s);
             if (JOULE_UNLIKELY(kind != row_kind::normal))
@@ -196,7 +216,7 @@ namespace joule
             executor.run(chunks.count, pass2);
         }
 
-        template<class A, class T, bool Scaled, bool Log>
+        template <class A, class T, bool Scaled, bool Log>
         void softmax_row_of_length(const T* x,
                                    float* y,
                                    std::size_t n,
@@ -212,7 +232,7 @@ namespace joule
         }
 
         /// softmax (Log = false) or log_softmax of one row, n >= 1.
-        template<class A, class T, bool Log>
+        template <class A, class T, bool Log>
         void softmax_row(const T* x, float* y, std::size_t n, const row_options& o, const executor_ref& executor)
         {
             if (o.temperature != 1.0f)

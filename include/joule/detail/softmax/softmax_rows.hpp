@@ -15,7 +15,7 @@ namespace joule
     {
         /// Rows [first, last) of contiguous rows shorter than the two-pass threshold, pipelined:
         /// each row's pass 1 runs inside the previous row's three_pass_row (see there).
-        template<class A, class T, bool Scaled, bool Log>
+        template <class A, class T, bool Scaled, bool Log>
         void three_pass_rows(const matrix_view<const T>& x,
                              const matrix_view<float>& y,
                              std::size_t first,
@@ -31,7 +31,7 @@ namespace joule
 
         /// Rows [first, last) of x into y. Rows with a column stride other than 1 go through a
         /// contiguous copy (scratch kept for the whole range).
-        template<class A, class T, bool Log>
+        template <class A, class T, bool Log>
         void softmax_row_range(const matrix_view<const T>& x,
                                const matrix_view<float>& y,
                                std::size_t first,
@@ -67,7 +67,7 @@ namespace joule
             }
         }
 
-        template<class A, class T, bool Log>
+        template <class A, class T, bool Log>
         void softmax_rows(const matrix_view<const T>& x,
                           const matrix_view<float>& y,
                           const row_options& o,
