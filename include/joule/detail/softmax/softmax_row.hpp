@@ -75,9 +75,11 @@ namespace joule
             }
             if constexpr (Log)
             {
-                // The float sum when it is large enough (log_passes.hpp), else the double one.
-                double log_sum =
-                  std::log(std::ldexp(exp_sum<A, T, Scaled>(x, n, m, o.temperature), -exp_kernel<A>::bias));
+                // The float sum when it is large enough (log_passes.hpp), else the double one. A row
+                // of fewer elements than log_sum_float_min cannot have such a sum (each term <= 1).
+                double log_sum = 0.0;
+                if (double(n) >= log_sum_float_min)
+                    log_sum = std::log(std::ldexp(exp_sum<A, T, Scaled>(x, n, m, o.temperature), -exp_kernel<A>::bias));
                 if (!(log_sum >= std::log(log_sum_float_min)))
                 {
                     const auto parts = log_sum_parts<A, T, Scaled>(x, n, m, o.temperature);
