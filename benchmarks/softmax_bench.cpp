@@ -1,24 +1,24 @@
 // Benchmarks for joule/softmax.hpp, side by side with the peers in one binary:
 //   softmax/{joule,onednn,std}/<n>/threads:<T>   n = 128, 1024, 4096 (in cache), 1e6, 1.6e7
-//   log_softmax/{joule,onednn}/<n>/threads:1
+//   log_softmax/{joule,onednn}/<n>/threads:1     n = 4096, 1.6e7
 //   exp/{joule,xsimd,std}/4096/threads:1
-//   softmax_3pass/joule/<n>, softmax_2pass/joule/<n>: the two kernels at every size (crossover)
-//   triad/stream/16000000/threads:<T>: a[i] = b[i] + s * c[i], the bandwidth reference
+//   softmax_3pass/joule/<n>, softmax_2pass/joule/<n> (--full only): both kernels at every size
+//     from 4 Ki to 16 Mi elements, the measurement behind the crossover (detail/softmax/softmax_row.hpp)
 //
 // Rows of 128 .. 4096 run as a batch of rows totalling 65536 elements (256 KiB in, 256 KiB out:
 // in L2 of one core), split across threads by rows; 1e6 and 1.6e7 are single rows (joule splits
 // a long row in chunks across threads; oneDNN parallelizes over rows only; the std loop runs
 // single-threaded only).
 //
-// Counters besides joule_bench::report's GB/s (12 bytes per element: read twice, write once):
-// - elem_per_cycle (in cache): elements per second per thread / the core clock, measured in this
-//   run by a chain of dependent integer adds (one per cycle);
-// - pct_triad (out of cache): the 12 B/element GB/s as % of the triad bandwidth measured in this
-//   run with the same thread count.
+// Every benchmark reports 12 bytes per element (read twice, written once) against the triad
+// bandwidth the suite measures (bound::memory_triad), and in cache also elem_per_cycle: elements
+// per second per thread over the core clock, which this file measures with a chain of dependent
+// integer adds (one per cycle) in thread CPU time.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <map>
 #include <memory>
@@ -122,39 +122,6 @@ namespace
         return hz;
     }
 
-    /// Triad bandwidth in bytes/s (12 bytes per element) over 16M-element arrays with `threads`:
-    /// the best of 8 runs (the machine's limit; on a shared machine the median would count other
-    /// programs' traffic against it).
-    double triad_bytes_per_second(std::size_t threads)
-    {
-        static std::mutex mutex;
-        static std::map<std::size_t, double> measured;
-        std::lock_guard<std::mutex> lock(mutex);
-        auto it = measured.find(threads);
-        if (it != measured.end())
-            return it->second;
-        constexpr std::size_t n = 16000000;
-        std::vector<float> a(n), b(n, 1.0f), c(n, 2.0f);
-        const std::size_t tasks = threads;
-        auto triad = [&](std::size_t t)
-        {
-            const std::size_t lo = n * t / tasks, hi = n * (t + 1) / tasks;
-            for (std::size_t i = lo; i < hi; ++i)
-                a[i] = b[i] + 3.0f * c[i];
-        };
-        std::vector<double> rates;
-        for (int rep = 0; rep < 9; ++rep)
-        {
-            const auto t0 = std::chrono::steady_clock::now();
-            pool(threads).run(tasks, triad);
-            const std::chrono::duration<double> dt = std::chrono::steady_clock::now() - t0;
-            benchmark::DoNotOptimize(a.data());
-            if (rep > 0)
-                rates.push_back(12.0 * double(n) / dt.count());
-        }
-        return measured[threads] = *std::max_element(rates.begin(), rates.end());
-    }
-
     // ---- inputs ----------------------------------------------------------------------------------
     /// Logit-like values in [-12, 12], deterministic.
     std::vector<float> logits(std::size_t count)
@@ -191,9 +158,6 @@ namespace
         if (in_cache(n) && clock_hz() > 0)
             state.counters["elem_per_cycle"] =
               benchmark::Counter(elements * iterations / (clock_hz() * double(threads)), benchmark::Counter::kIsRate);
-        if (!in_cache(n))
-            state.counters["pct_triad"] = benchmark::Counter(
-              100.0 * 12.0 * elements * iterations / triad_bytes_per_second(threads), benchmark::Counter::kIsRate);
     }
 
     // ---- joule -------------------------------------------------------------------------------------
@@ -205,8 +169,6 @@ namespace
             o.executor = pool(threads);
         const joule::matrix_view<const float> X(d.x.data(), d.rows, n);
         const joule::matrix_view<float> Y(d.y.data(), d.rows, n);
-        if (!in_cache(n))
-            triad_bytes_per_second(threads); // measured before the timing, not during it
         for (auto _ : state)
         {
             if (log)
@@ -245,8 +207,6 @@ namespace
             for (std::size_t r = d.rows * t / tasks; r < d.rows * (t + 1) / tasks; ++r)
                 std_softmax_row(d.x.data() + r * n, d.y.data() + r * n, n);
         };
-        if (!in_cache(n))
-            triad_bytes_per_second(threads);
         for (auto _ : state)
         {
             pool(threads).run(tasks, task);
@@ -282,8 +242,6 @@ namespace
             prim = dnnl::softmax_forward(pd);
             impl = pd.impl_info_str();
         }
-        if (!in_cache(n))
-            triad_bytes_per_second(threads);
         for (auto _ : state)
         {
             prim.execute(stream, {{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, dst}});
@@ -296,26 +254,6 @@ namespace
         omp_set_num_threads(static_cast<int>(all_cores()));
     }
 #endif
-
-    // ---- the bandwidth reference -------------------------------------------------------------------
-    void bm_triad(benchmark::State& state, std::size_t threads)
-    {
-        constexpr std::size_t n = 16000000;
-        std::vector<float> a(n), b(n, 1.0f), c(n, 2.0f);
-        auto triad = [&](std::size_t t)
-        {
-            const std::size_t lo = n * t / threads, hi = n * (t + 1) / threads;
-            for (std::size_t i = lo; i < hi; ++i)
-                a[i] = b[i] + 3.0f * c[i];
-        };
-        for (auto _ : state)
-        {
-            pool(threads).run(threads, triad);
-            benchmark::DoNotOptimize(a.data());
-            benchmark::ClobberMemory();
-        }
-        joule_bench::report(state, {0, 12.0 * double(n), joule_bench::bound::memory_triad});
-    }
 
     // ---- exp -----------------------------------------------------------------------------------------
     enum class exp_impl
@@ -386,17 +324,10 @@ namespace
 
     int register_softmax_benchmarks()
     {
-        if (clock_hz() > 0)
-            benchmark::AddCustomContext("softmax: core clock measured by a dependent-add chain (GHz)",
-                                        std::to_string(clock_hz() * 1e-9));
         const std::size_t many = all_cores();
         std::vector<std::size_t> thread_counts = {1};
         if (many > 1)
             thread_counts.push_back(many);
-        for (std::size_t threads : thread_counts)
-            benchmark::RegisterBenchmark(
-              ("triad/stream/16000000/threads:" + std::to_string(threads)).c_str(), bm_triad, threads)
-              ->UseRealTime();
         for (std::size_t n :
              {std::size_t(128), std::size_t(1024), std::size_t(4096), std::size_t(1000000), std::size_t(16000000)})
         {
@@ -428,7 +359,8 @@ namespace
         benchmark::RegisterBenchmark("exp/xsimd/4096/threads:1", bm_exp, exp_impl::xsimd)->UseRealTime();
 #endif
         benchmark::RegisterBenchmark("exp/std/4096/threads:1", bm_exp, exp_impl::std_loop)->UseRealTime();
-        for (std::size_t n = std::size_t(1) << 12; n <= (std::size_t(1) << 24); n *= 2)
+        const char* full = std::getenv("JOULE_BENCH_FULL");
+        for (std::size_t n = std::size_t(1) << 12; full && full[0] == '1' && n <= (std::size_t(1) << 24); n *= 2)
         {
             for (bool two : {false, true})
                 benchmark::RegisterBenchmark(
@@ -443,3 +375,6 @@ namespace
 
     const int registered = register_softmax_benchmarks();
 } // namespace
+
+JOULE_BENCH_SHORT("^softmax/(joule|onednn|std)/(128|4096|16000000)/threads:1$");
+JOULE_BENCH_SHORT("^exp/");
