@@ -153,7 +153,7 @@ namespace
     {
         const double elements = double(n) * double(rows);
         joule_bench::report(state, {0, 12.0 * elements, joule_bench::bound::memory_triad});
-        state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * elements));
+        state.SetItemsProcessed(static_cast<std::int64_t>(static_cast<double>(state.iterations()) * elements));
         const double iterations = static_cast<double>(state.iterations());
         if (in_cache(n) && clock_hz() > 0)
             state.counters["elem_per_cycle"] =
