@@ -2,8 +2,10 @@
 // xsimd batches of every version and on the one-lane scalar fallback.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <limits>
 #include <type_traits>
 #include <vector>
 
@@ -71,4 +73,57 @@ TEST_CASE("the SIMD layer on the native arch")
 TEST_CASE("the SIMD layer on the scalar fallback")
 {
     check_layer<simd::scalar_arch>();
+}
+
+template <class A>
+void check_softmax_additions()
+{
+    constexpr std::size_t w = simd::width<float, A>;
+    const float nan = std::numeric_limits<float>::quiet_NaN();
+    std::vector<float> v(w), out(w);
+    for (std::size_t i = 0; i < w; ++i)
+        v[i] = (i % 3 == 0) ? nan : float(i) - 3.0f;
+    const auto b = simd::load<A>(v.data());
+
+    // NaN-keeping clamps.
+    simd::store(out.data(), simd::clamp_high(simd::clamp_low(b, simd::splat<A>(-1.0f)), simd::splat<A>(2.0f)));
+    for (std::size_t i = 0; i < w; ++i)
+    {
+        if (std::isnan(v[i]))
+            CHECK(std::isnan(out[i]));
+        else
+            CHECK(out[i] == std::min(std::max(v[i], -1.0f), 2.0f));
+    }
+
+    // Division rounds like the scalar operator.
+    for (std::size_t i = 0; i < w; ++i)
+        v[i] = 1.0f + 0.37f * float(i);
+    simd::store(out.data(), simd::div(simd::load<A>(v.data()), simd::splat<A>(0.6f)));
+    for (std::size_t i = 0; i < w; ++i)
+        CHECK(out[i] == v[i] / 0.6f);
+
+    // float -> double -> float is exact both ways, lanes in order.
+    const auto parts = simd::widen<A>(simd::load<A>(v.data()));
+    constexpr std::size_t half = simd::width<double, A>;
+    std::vector<double> d(w);
+    for (std::size_t p = 0; p < parts.size(); ++p)
+        simd::store(d.data() + p * half, parts[p]);
+    for (std::size_t i = 0; i < w; ++i)
+        CHECK(d[i] == double(v[i]));
+    simd::store(out.data(), simd::narrow<A>(parts));
+    CHECK(out == v);
+
+    // Shifts of unsigned lanes.
+    std::vector<std::uint32_t> u(w);
+    simd::store(u.data(), simd::shift_left<23>(simd::splat<A>(std::uint32_t(127))));
+    CHECK(u[0] == 0x3f800000u);
+    std::vector<std::uint64_t> u64(half);
+    simd::store(u64.data(), simd::shift_left<52>(simd::splat<A>(std::uint64_t(1023))));
+    CHECK(u64[0] == 0x3ff0000000000000ull);
+}
+
+TEST_CASE("softmax's additions to the SIMD layer: clamps keep NaN, exact division, widening, shifts")
+{
+    check_softmax_additions<simd::native_arch>();
+    check_softmax_additions<simd::scalar_arch>();
 }

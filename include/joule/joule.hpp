@@ -3,6 +3,7 @@
 // Include this for everything, or one family's header for less:
 //   joule/convert.hpp  f16 / bf16 types and row conversions
 //   joule/matmul.hpp   matmul (GEMM / GEMV), pack, linear
+//   joule/softmax.hpp  softmax, log_softmax, online_softmax, exp
 //   joule/matrix_view.hpp  the non-owning 2-D view kernels take
 //   joule/executor.hpp     sequential, thread_pool, openmp, or your own pool
 //   joule/arch.hpp     the instruction set the kernels were compiled for
@@ -18,4 +19,5 @@
 #include "joule/executor.hpp"
 #include "joule/matmul.hpp"
 #include "joule/matrix_view.hpp"
+#include "joule/softmax.hpp"
 #include "joule/version.hpp"
