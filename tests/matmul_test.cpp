@@ -529,6 +529,19 @@ TEST_CASE("packed matrices: layout, copies, moves")
     CHECK(float(q.panel(0)[4 * NR + 2]) == 14.0f);
     auto r = std::move(q);
     CHECK(float(r.panel(0)[4 * NR + 2]) == 14.0f);
+    CHECK(q.empty()); // NOLINT(bugprone-use-after-move): a moved-from matrix is empty
+    CHECK(q.size_bytes() == 0);
+    joule::packed_matrix<bf16> s;
+    CHECK(s.empty());
+    s = r; // copy assignment: deep
+    CHECK(s.panel(0) != r.panel(0));
+    CHECK(float(s.panel(0)[4 * NR + 2]) == 14.0f);
+    const bf16* storage = r.panel(0);
+    s = std::move(r); // move assignment takes the storage
+    CHECK(s.panel(0) == storage);
+    CHECK(r.empty()); // NOLINT(bugprone-use-after-move)
+    s = static_cast<const joule::packed_matrix<bf16>&>(s); // self-assignment keeps the values
+    CHECK(float(s.panel(0)[4 * NR + 2]) == 14.0f);
     const auto e = joule::pack(matrix_view<const float>(nullptr, 0, 4));
     CHECK(e.empty());
 }

@@ -43,7 +43,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
-#include <memory>
+#include <utility>
 #include <new>
 
 #include "joule/convert.hpp"
@@ -56,6 +56,10 @@ namespace joule
     /// Options of joule::matmul.
     struct gemm_options
     {
+        /// Not an aggregate on purpose: the constructor (it builds the default executor) must
+        /// carry the instruction-set tag like every inline member of a vocabulary type.
+        JOULE_ARCH_TAG gemm_options() noexcept {}
+
         float alpha = 1; ///< scales A * B
         float beta = 0;  ///< scales the old C; 0 means C is not read
         executor_ref executor; ///< who runs the tiles (sequential by default)
@@ -64,6 +68,8 @@ namespace joule
     /// Options of joule::linear (dense and, from joule/quant.hpp, quantized weights).
     struct linear_options
     {
+        JOULE_ARCH_TAG linear_options() noexcept {} ///< tagged, as gemm_options'
+
         /// N floats added to every row of Y, or null for none. Must not overlap Y.
         const float* bias = nullptr;
         executor_ref executor; ///< who runs the tiles (sequential by default)
@@ -83,7 +89,10 @@ namespace joule
     public:
         using value_type = T;
 
-        packed_matrix() = default;
+        // Every member with code is written out and tagged, and the storage is a plain pointer:
+        // a std::unique_ptr would instantiate std templates on this type, inline code shared by
+        // translation units built for different instruction sets (tests/odr checks this).
+        JOULE_ARCH_TAG packed_matrix() noexcept {}
         JOULE_ARCH_TAG packed_matrix(std::size_t rows, std::size_t cols, std::size_t panel_width)
             : rows_(rows)
             , cols_(cols)
@@ -96,18 +105,23 @@ namespace joule
             : packed_matrix(other.rows_, other.cols_, other.panel_width_)
         {
             if (size_ != 0)
-                std::memcpy(data_.get(), other.data_.get(), size_ * sizeof(T));
+                std::memcpy(data_, other.data_, size_ * sizeof(T));
         }
-        JOULE_ARCH_TAG packed_matrix& operator=(const packed_matrix& other)
+        JOULE_ARCH_TAG packed_matrix(packed_matrix&& other) noexcept
+            : rows_(other.rows_)
+            , cols_(other.cols_)
+            , panel_width_(other.panel_width_)
+            , size_(other.size_)
+            , data_(other.data_)
         {
-            if (this != &other)
-                *this = packed_matrix(other);
+            other.release();
+        }
+        JOULE_ARCH_TAG packed_matrix& operator=(packed_matrix other) noexcept
+        {
+            swap(other);
             return *this;
         }
-        // Declared (and tagged) so that no untagged inline code of this type is emitted.
-        JOULE_ARCH_TAG packed_matrix(packed_matrix&&) noexcept = default;
-        JOULE_ARCH_TAG packed_matrix& operator=(packed_matrix&&) noexcept = default;
-        JOULE_ARCH_TAG ~packed_matrix() = default;
+        JOULE_ARCH_TAG ~packed_matrix() { deallocate(data_); }
 
         JOULE_ARCH_TAG std::size_t rows() const noexcept { return rows_; }  ///< K
         JOULE_ARCH_TAG std::size_t cols() const noexcept { return cols_; }  ///< N
@@ -119,23 +133,37 @@ namespace joule
             return panel_width_ == 0 ? 0 : (cols_ + panel_width_ - 1) / panel_width_;
         }
         /// Panel p: rows() x panel_width() elements, row-major.
-        JOULE_ARCH_TAG const T* panel(std::size_t p) const noexcept { return data_.get() + p * panel_width_ * rows_; }
-        JOULE_ARCH_TAG T* panel(std::size_t p) noexcept { return data_.get() + p * panel_width_ * rows_; }
+        JOULE_ARCH_TAG const T* panel(std::size_t p) const noexcept { return data_ + p * panel_width_ * rows_; }
+        JOULE_ARCH_TAG T* panel(std::size_t p) noexcept { return data_ + p * panel_width_ * rows_; }
         /// Bytes of packed storage (what a GEMV streams once per call).
         JOULE_ARCH_TAG std::size_t size_bytes() const noexcept { return size_ * sizeof(T); }
 
     private:
-        struct free_aligned
-        {
-            JOULE_ARCH_TAG void operator()(T* p) const noexcept { ::operator delete(p, std::align_val_t(64)); }
-        };
         JOULE_ARCH_TAG static T* allocate(std::size_t n)
         {
             return n == 0 ? nullptr : static_cast<T*>(::operator new(n * sizeof(T), std::align_val_t(64)));
         }
+        JOULE_ARCH_TAG static void deallocate(T* p) noexcept
+        {
+            if (p != nullptr)
+                ::operator delete(p, std::align_val_t(64));
+        }
+        JOULE_ARCH_TAG void release() noexcept
+        {
+            rows_ = cols_ = panel_width_ = size_ = 0;
+            data_ = nullptr;
+        }
+        JOULE_ARCH_TAG void swap(packed_matrix& other) noexcept
+        {
+            std::swap(rows_, other.rows_);
+            std::swap(cols_, other.cols_);
+            std::swap(panel_width_, other.panel_width_);
+            std::swap(size_, other.size_);
+            std::swap(data_, other.data_);
+        }
 
         std::size_t rows_ = 0, cols_ = 0, panel_width_ = 0, size_ = 0;
-        std::unique_ptr<T, free_aligned> data_;
+        T* data_ = nullptr;
     };
 } // namespace joule
 

@@ -1,0 +1,37 @@
+# cmake -P check_weak_symbols.cmake -DNM=<nm> -DOBJECT=<odr_inline_probe.o> -DARCH=<namespace>
+# Every weak (W / V) symbol of joule in OBJECT must be specific to the instruction set ARCH: in
+# the namespace joule::ARCH or tagged [abi:ARCH]. Exception: joule::error, the one type whose
+# identity must be shared (catch sites built for any instruction set must match it); its inline
+# members are the implicit destructor and the vtable / typeinfo, with no arithmetic to vectorize.
+execute_process(COMMAND ${NM} -C ${OBJECT} OUTPUT_VARIABLE symbols RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "${NM} failed on ${OBJECT}")
+endif()
+string(REPLACE "\n" ";" lines "${symbols}")
+set(checked 0)
+set(bad "")
+foreach(line IN LISTS lines)
+  if(NOT line MATCHES "^[0-9a-f]* [WV] (.*)$")
+    continue()
+  endif()
+  set(name "${CMAKE_MATCH_1}")
+  if(NOT name MATCHES "joule::")
+    continue()
+  endif()
+  math(EXPR checked "${checked} + 1")
+  if(name MATCHES "joule::${ARCH}::" OR name MATCHES "\\[abi:${ARCH}\\]")
+    continue()
+  endif()
+  if(name MATCHES "^(vtable for |typeinfo for |typeinfo name for )?joule::error(::~error\\(\\))?$")
+    continue()
+  endif()
+  string(APPEND bad "\n  ${name}")
+endforeach()
+if(checked LESS 10)
+  message(FATAL_ERROR "only ${checked} weak joule symbols in ${OBJECT}: was it built at -O0?")
+endif()
+if(bad)
+  message(FATAL_ERROR "weak joule symbols shared across instruction sets (give them JOULE_ARCH_TAG or "
+                      "move them into JOULE_BEGIN_ARCH_NS):${bad}")
+endif()
+message(STATUS "${checked} weak joule symbols, all specific to ${ARCH}")

@@ -1,0 +1,29 @@
+// Compiled at -O0, so that every inline function joule's public API uses is emitted out of line
+// as a weak symbol, the way a debug build of a user's program emits them. check_weak_symbols.cmake
+// then requires each weak joule:: symbol to be instruction-set specific (inside the arch
+// namespace or carrying its abi tag): a neutral weak symbol is one the linker may share between
+// translation units built for different instruction sets, handing AVX code to a baseline caller.
+// Add every public family's entry points and options structs here as they land.
+#include <joule/joule.hpp>
+
+void odr_inline_probe(float* a, float* c)
+{
+    joule::matrix_view<const float> A(a, 4, 4, 4);
+    joule::matrix_view<float> C(c, 4, 4, 4);
+    joule::gemm_options g;
+    g.alpha = 2;
+    joule::matmul(A, A, C, g);
+    joule::matmul(A, A, C);
+    joule::linear_options l;
+    joule::linear(A, A, C, l);
+    const auto packed = joule::pack(A);
+    joule::matmul(A, packed, C);
+    joule::convert(a, reinterpret_cast<joule::f16*>(c), 4);
+    try
+    {
+        joule::matmul(A, A, joule::matrix_view<float>(c, 3, 3, 3));
+    }
+    catch (const joule::error&)
+    {
+    }
+}
