@@ -79,6 +79,9 @@ namespace joule
 
     struct softmax_options
     {
+        /// Tagged, not an aggregate: see gemm_options.
+        JOULE_ARCH_TAG softmax_options() noexcept {}
+
         /// y = softmax(x / temperature); must be finite and > 0.
         float temperature = 1.0f;
         masked_row masked = masked_row::nan;

@@ -19,6 +19,15 @@ void odr_inline_probe(float* a, float* c)
     const auto packed = joule::pack(A);
     joule::matmul(A, packed, C);
     joule::convert(a, reinterpret_cast<joule::f16*>(c), 4);
+    joule::softmax_options so;
+    so.temperature = 0.5f;
+    joule::softmax(a, c, 4, so);
+    joule::log_softmax(a, c, 4);
+    joule::softmax(joule::matrix_view<const float>(a, 2, 2, 2), joule::matrix_view<float>(c, 2, 2, 2), so);
+    joule::online_softmax state;
+    state.add(a, 4);
+    state.normalize(a, c, 4);
+    joule::exp(a, c, 4);
     try
     {
         joule::matmul(A, A, joule::matrix_view<float>(c, 3, 3, 3));
