@@ -70,6 +70,20 @@ namespace
         return -1;
     }
 
+    /// A tie t, a neighbour of it, or +-0.49999997 (the float just below 0.5, where adding 0.5 to
+    /// round would go wrong).
+    float near_tie(float t, std::mt19937& rng)
+    {
+        switch (rng() % 6)
+        {
+        case 0: return std::nextafter(t, INFINITY);
+        case 1: return std::nextafter(t, -INFINITY);
+        case 2: return 0.49999997f;
+        case 3: return -0.49999997f;
+        default: return t;
+        }
+    }
+
     /// Blocks of test data whose values stress one rule each; `kind` picks the rule.
     void fill_block(float* x, std::size_t bs, int kind, std::mt19937& rng)
     {
@@ -84,8 +98,8 @@ namespace
             {
             case 0: v = normal(rng); break;
             case 1: v = normal(rng) * scale; break;
-            case 2: v = static_cast<float>(level(rng)) + 0.5f; break;      // q8 ties (d = 1 when max is 127.5 - ...)
-            case 3: v = static_cast<float>(level(rng) % 8) - 0.5f; break;  // q4 / q5 truncation edges
+            case 2: v = near_tie(static_cast<float>(level(rng)) + 0.5f, rng); break; // q8 ties, d = 1 (below)
+            case 3: v = near_tie(static_cast<float>(level(rng) % 8) - 0.5f, rng); break; // q4 / q5: x / d + 8.5 integral
             case 4: v = (j % 3 == 0) ? 0.0f : -0.0f; break;                 // signed zeros only
             case 5: v = j == bs / 2 ? -3.0f : 0.0f; break;                  // one value
             case 6: v = (j % 2 ? 1.0f : -1.0f) * 2.5f; break;              // equal magnitudes, both signs
@@ -280,6 +294,8 @@ TEST_CASE("q8_0 and q8_1 round ties away from zero, as ggml's reference")
     for (int j = 0; j < 31; ++j)
         x[j] = static_cast<float>(j - 15) + 0.5f; // -14.5 .. 15.5: every value a tie
     x[31] = -127.0f;                             // d = 1 exactly
+    x[30] = 0.49999997f;                         // the float below 0.5 rounds to 0 ...
+    x[29] = -0.49999997f;                        // ... and so does its negative
     joule::block_q8_0 q;
     joule::quantize(x, &q, 32);
     CHECK(float(q.d) == 1.0f);
@@ -291,6 +307,8 @@ TEST_CASE("q8_0 and q8_1 round ties away from zero, as ggml's reference")
     CHECK(q.qs[15] == 1);  // 0.5
     CHECK(q.qs[14] == -1); // -0.5
     CHECK(q.qs[17] == 3);  // 2.5
+    CHECK(q.qs[29] == 0);
+    CHECK(q.qs[30] == 0);
     joule::block_q8_1 q1;
     joule::quantize(x, &q1, 32);
     CHECK(std::memcmp(q1.qs, q.qs, 32) == 0);
