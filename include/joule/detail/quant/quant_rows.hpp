@@ -3,6 +3,7 @@
 
 #include <cstddef>
 
+#include "joule/detail/quant/quant_neon.hpp"
 #include "joule/detail/quant/quant_x86.hpp"
 #include "joule/detail/quant/rows_generic.hpp"
 
