@@ -1,11 +1,17 @@
-// Benchmarks for joule/quant.hpp: quantize and dequantize throughput of the main GGUF formats.
+// Benchmarks for joule/quant.hpp and joule/onnx_quant.hpp: quantize and dequantize throughput.
 //
 // Throughput is counted as ggml's test-quantize-perf counts it ("float32 throughput"): bytes of
 // f32 data per second (4 bytes per value, read by quantize, written by dequantize), so the rows
 // compare directly with the anchors in the Quantization issue. Sizes are test-quantize-perf's:
-// 4096 values (L1), 65536 (L2), 655360 (L3) and 65536000 (DRAM, 262 MB of floats). When the
-// ggml peer is built (scripts/ggml_peer.sh), the same rows run ggml's functions as "ggml".
-#include <cmath>
+// 4096 values (L1), 65536 (L2), 655360 (L3) and 65536000 (DRAM: 262 MB of floats).
+//
+// Peers in the same run:
+// - ggml, when scripts/ggml_peer.sh has built it (scripts/bench.sh --ggml): its CPU quantizer
+//   (from_float: the SIMD one ggml uses for activations, which rounds q8 ties to even) and its
+//   dequantizer (to_float), i.e. what test-quantize-perf times; plus its q4_0 x q8_0 and
+//   q4_K x q8_K dot products as the reference for joule's future quantized linear layer.
+// - memory: a read-only sum and a memset over the same f32 bytes, the machine's own limits for
+//   quantize (reads f32) and dequantize (writes f32) at each size.
 #include <cstdint>
 #include <cstring>
 #include <random>
@@ -13,9 +19,15 @@
 
 #include <benchmark/benchmark.h>
 
+#include <joule/onnx_quant.hpp>
 #include <joule/quant.hpp>
 
 #include "support/report.hpp"
+
+#if defined(JOULE_BENCH_HAVE_GGML)
+#include <ggml-cpu.h>
+#include <ggml.h>
+#endif
 
 namespace
 {
@@ -33,6 +45,11 @@ namespace
         return x;
     }
 
+    void f32_bytes(benchmark::State& state, std::size_t n, joule_bench::bound limit)
+    {
+        joule_bench::report(state, {0, 4.0 * double(n), limit});
+    }
+
     template <class Block>
     void bm_quantize(benchmark::State& state)
     {
@@ -45,7 +62,7 @@ namespace
             benchmark::DoNotOptimize(q.data());
             benchmark::ClobberMemory();
         }
-        joule_bench::report(state, {0, 4.0 * double(n), joule_bench::bound::memory_read});
+        f32_bytes(state, n, joule_bench::bound::memory_read);
     }
 
     template <class Block>
@@ -61,8 +78,129 @@ namespace
             benchmark::DoNotOptimize(y.data());
             benchmark::ClobberMemory();
         }
-        joule_bench::report(state, {0, 4.0 * double(n), joule_bench::bound::memory_triad});
+        f32_bytes(state, n, joule_bench::bound::memory_triad);
     }
+
+    void bm_quantize_linear_int8(benchmark::State& state)
+    {
+        const auto n = static_cast<std::size_t>(state.range(0));
+        const float* x = input(n).data();
+        std::vector<std::int8_t> q(n);
+        for (auto _ : state)
+        {
+            joule::quantize_linear(x, q.data(), n, 0.02f, 3);
+            benchmark::DoNotOptimize(q.data());
+            benchmark::ClobberMemory();
+        }
+        f32_bytes(state, n, joule_bench::bound::memory_read);
+    }
+
+    void bm_dequantize_linear_int8(benchmark::State& state)
+    {
+        const auto n = static_cast<std::size_t>(state.range(0));
+        std::vector<std::int8_t> q(n);
+        joule::quantize_linear(input(n).data(), q.data(), n, 0.02f, 3);
+        std::vector<float> y(n);
+        for (auto _ : state)
+        {
+            joule::dequantize_linear(q.data(), y.data(), n, 0.02f, 3);
+            benchmark::DoNotOptimize(y.data());
+            benchmark::ClobberMemory();
+        }
+        f32_bytes(state, n, joule_bench::bound::memory_triad);
+    }
+
+    // ---- the machine's limits: read and write the same f32 bytes -----------------------------------
+    void bm_read_f32(benchmark::State& state)
+    {
+        const auto n = static_cast<std::size_t>(state.range(0));
+        const float* x = input(n).data();
+        for (auto _ : state)
+        {
+            float s[8] = {};
+            for (std::size_t i = 0; i + 8 <= n; i += 8)
+                for (int k = 0; k < 8; ++k)
+                    s[k] += x[i + std::size_t(k)];
+            benchmark::DoNotOptimize(s);
+        }
+        f32_bytes(state, n, joule_bench::bound::memory_read);
+    }
+    void bm_write_f32(benchmark::State& state)
+    {
+        const auto n = static_cast<std::size_t>(state.range(0));
+        std::vector<float> y(n);
+        for (auto _ : state)
+        {
+            std::memset(y.data(), 0, n * sizeof(float));
+            benchmark::DoNotOptimize(y.data());
+            benchmark::ClobberMemory();
+        }
+        f32_bytes(state, n, joule_bench::bound::memory_triad);
+    }
+
+#if defined(JOULE_BENCH_HAVE_GGML)
+    const bool ggml_ready = [] {
+        ggml_cpu_init();
+        return true;
+    }();
+
+    std::vector<unsigned char> ggml_quantized(ggml_type type, const float* x, std::size_t n)
+    {
+        std::vector<unsigned char> q(ggml_row_size(type, static_cast<std::int64_t>(n)));
+        ggml_quantize_chunk(type, x, q.data(), 0, 1, static_cast<std::int64_t>(n), nullptr);
+        return q;
+    }
+
+    template <ggml_type Type>
+    void bm_ggml_quantize(benchmark::State& state)
+    {
+        const auto n = static_cast<std::size_t>(state.range(0));
+        const float* x = input(n).data();
+        std::vector<unsigned char> q(ggml_row_size(Type, static_cast<std::int64_t>(n)));
+        const auto from_float = ggml_get_type_traits_cpu(Type)->from_float;
+        for (auto _ : state)
+        {
+            from_float(x, q.data(), static_cast<std::int64_t>(n));
+            benchmark::DoNotOptimize(q.data());
+            benchmark::ClobberMemory();
+        }
+        f32_bytes(state, n, joule_bench::bound::memory_read);
+    }
+
+    template <ggml_type Type>
+    void bm_ggml_dequantize(benchmark::State& state)
+    {
+        const auto n = static_cast<std::size_t>(state.range(0));
+        const auto q = ggml_quantized(Type, input(n).data(), n);
+        std::vector<float> y(n);
+        const auto to_float = ggml_get_type_traits(Type)->to_float;
+        for (auto _ : state)
+        {
+            to_float(q.data(), y.data(), static_cast<std::int64_t>(n));
+            benchmark::DoNotOptimize(y.data());
+            benchmark::ClobberMemory();
+        }
+        f32_bytes(state, n, joule_bench::bound::memory_triad);
+    }
+
+    /// ggml's vec_dot of a weight row (Type) with an activation row (its vec_dot_type): the
+    /// inner loop of its quantized matmul, reported as f32-equivalent bytes of one row.
+    template <ggml_type Type>
+    void bm_ggml_vec_dot(benchmark::State& state)
+    {
+        const auto n = static_cast<std::size_t>(state.range(0));
+        const auto* traits = ggml_get_type_traits_cpu(Type);
+        const auto w = ggml_quantized(Type, input(n).data(), n);
+        const auto a = ggml_quantized(traits->vec_dot_type, input(n).data(), n);
+        for (auto _ : state)
+        {
+            float s = 0;
+            traits->vec_dot(static_cast<int>(n), &s, 0, w.data(), 0, a.data(), 0, 1);
+            benchmark::DoNotOptimize(s);
+        }
+        f32_bytes(state, n, joule_bench::bound::memory_read);
+    }
+#endif
 
     void sizes(benchmark::internal::Benchmark* b)
     {
@@ -80,3 +218,20 @@ BENCHMARK(bm_dequantize<joule::block_q4_0>)->Name("dequantize_q4_0/joule")->Appl
 BENCHMARK(bm_dequantize<joule::block_q8_0>)->Name("dequantize_q8_0/joule")->Apply(sizes);
 BENCHMARK(bm_dequantize<joule::block_q4_K>)->Name("dequantize_q4_K/joule")->Apply(sizes);
 BENCHMARK(bm_dequantize<joule::block_q6_K>)->Name("dequantize_q6_K/joule")->Apply(sizes);
+BENCHMARK(bm_quantize_linear_int8)->Name("quantize_linear_int8/joule")->Arg(4096)->Arg(65536000)->UseRealTime();
+BENCHMARK(bm_dequantize_linear_int8)->Name("dequantize_linear_int8/joule")->Arg(4096)->Arg(65536000)->UseRealTime();
+BENCHMARK(bm_read_f32)->Name("read_f32/memory")->Apply(sizes);
+BENCHMARK(bm_write_f32)->Name("write_f32/memset")->Apply(sizes);
+
+#if defined(JOULE_BENCH_HAVE_GGML)
+BENCHMARK(bm_ggml_quantize<GGML_TYPE_Q8_0>)->Name("quantize_q8_0/ggml")->Apply(sizes);
+BENCHMARK(bm_ggml_quantize<GGML_TYPE_Q4_0>)->Name("quantize_q4_0/ggml")->Apply(sizes);
+BENCHMARK(bm_ggml_quantize<GGML_TYPE_Q8_K>)->Name("quantize_q8_K/ggml")->Apply(sizes);
+BENCHMARK(bm_ggml_quantize<GGML_TYPE_Q4_K>)->Name("quantize_q4_K/ggml")->Arg(65536)->UseRealTime();
+BENCHMARK(bm_ggml_dequantize<GGML_TYPE_Q4_0>)->Name("dequantize_q4_0/ggml")->Apply(sizes);
+BENCHMARK(bm_ggml_dequantize<GGML_TYPE_Q8_0>)->Name("dequantize_q8_0/ggml")->Apply(sizes);
+BENCHMARK(bm_ggml_dequantize<GGML_TYPE_Q4_K>)->Name("dequantize_q4_K/ggml")->Apply(sizes);
+BENCHMARK(bm_ggml_dequantize<GGML_TYPE_Q6_K>)->Name("dequantize_q6_K/ggml")->Apply(sizes);
+BENCHMARK(bm_ggml_vec_dot<GGML_TYPE_Q4_0>)->Name("vec_dot_q4_0_q8_0/ggml")->Apply(sizes);
+BENCHMARK(bm_ggml_vec_dot<GGML_TYPE_Q4_K>)->Name("vec_dot_q4_K_q8_K/ggml")->Apply(sizes);
+#endif

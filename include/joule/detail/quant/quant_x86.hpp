@@ -1,4 +1,6 @@
-// x86 kernels for the 32-value formats and q8_K: AVX2 (+F16C), and AVX-512BW where it pays.
+// x86 kernels for the 32-value formats and q8_K: AVX2 (+F16C). AVX-512 builds use the same
+// quantizers (measured on Zen 4: 512-bit registers did not make them faster) and 512-bit
+// conversions where dequantization widens int8 to float.
 // They compute exactly the scalar references' float steps (see legacy_ref.hpp): the same
 // divisions for d and 1/d, the same rounded products, the same rounding, so their bytes are
 // the references' bytes. Blocks they cannot treat exactly that way (NaN / inf input, a scale
@@ -17,6 +19,7 @@
 #include <cstdint>
 #include <cstring>
 #include <type_traits>
+#include <utility>
 
 #include "joule/detail/quant/rows_generic.hpp"
 
@@ -140,32 +143,6 @@ namespace joule
         }
         JOULE_ALWAYS_INLINE void store_f16(f16& h, float v) noexcept { h = f16::from_bits(to_f16(v)); }
 
-        // ---- q8_0 / q8_1 ----------------------------------------------------------------------------
-        /// Quantizes one finite block to qs; returns d, or -1 when the block needs the scalar path.
-        JOULE_ALWAYS_INLINE float quantize_q8_block_avx2(const float* x, std::int8_t* qs, __m256i* sum) noexcept
-        {
-            const f32x32 b = load_block32(x);
-            const std::uint32_t amax = absmax_bits(b);
-            if (amax >= 0x7f800000u)
-                return -1.0f;
-            const float d = bits_float(amax) / 127;
-            const float id = d != 0 ? 1.0f / d : 0.0f;
-            if (not_finite(id))
-                return -1.0f;
-            const __m256 vid = _mm256_set1_ps(id);
-            const __m256 sign = _mm256_set1_ps(-0.0f), half = _mm256_set1_ps(0.49999997f);
-            __m256i q[4];
-            for (int k = 0; k < 4; ++k)
-            {
-                const __m256 t = rounded(_mm256_mul_ps(b.v[k], vid));
-                const __m256 away = _mm256_or_ps(_mm256_and_ps(t, sign), half);
-                q[k] = _mm256_cvttps_epi32(_mm256_add_ps(t, away));
-            }
-            if (sum != nullptr)
-                *sum = _mm256_add_epi32(_mm256_add_epi32(q[0], q[1]), _mm256_add_epi32(q[2], q[3]));
-            _mm256_storeu_si256(reinterpret_cast<__m256i*>(qs), pack_i32_i8(q[0], q[1], q[2], q[3]));
-            return d;
-        }
         JOULE_ALWAYS_INLINE int hsum_epi32(__m256i v) noexcept
         {
             __m128i h = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
@@ -302,19 +279,12 @@ namespace joule
             for (int b = 0; b < 8; ++b)
             {
                 const float* xb = x + 32 * b;
-#if defined(__AVX512F__)
-                const __m512i z = _mm512_max_epu32(_mm512_and_si512(_mm512_castps_si512(_mm512_loadu_ps(xb)), _mm512_set1_epi32(0x7fffffff)),
-                                                   _mm512_and_si512(_mm512_castps_si512(_mm512_loadu_ps(xb + 16)), _mm512_set1_epi32(0x7fffffff)));
-                m[b] = _mm256_max_epu32(_mm512_castsi512_si256(z), _mm512_extracti64x4_epi64(z, 1));
-#else
                 const __m256i a0 = _mm256_and_si256(_mm256_castps_si256(_mm256_loadu_ps(xb)), mask);
                 const __m256i a1 = _mm256_and_si256(_mm256_castps_si256(_mm256_loadu_ps(xb + 8)), mask);
                 const __m256i a2 = _mm256_and_si256(_mm256_castps_si256(_mm256_loadu_ps(xb + 16)), mask);
                 const __m256i a3 = _mm256_and_si256(_mm256_castps_si256(_mm256_loadu_ps(xb + 24)), mask);
                 m[b] = _mm256_max_epu32(_mm256_max_epu32(a0, a1), _mm256_max_epu32(a2, a3));
-#endif
             }
-            (void)mask;
             // Transposing reduction: after three levels, lane b holds the maximum of m[b].
             __m256i p[4], q[2];
             for (int k = 0; k < 4; ++k)
@@ -348,65 +318,98 @@ namespace joule
         /// qs = roundf(x * id) for one block of 32; returns the sum of the quants if asked.
         JOULE_ALWAYS_INLINE void quantize_q8_with(const float* x, float id, std::int8_t* qs, int* sum) noexcept
         {
-#if defined(__AVX512BW__)
-            const __m512 vid = _mm512_set1_ps(id);
-            const __m512i sign = _mm512_set1_epi32(static_cast<int>(0x80000000u)), half = _mm512_set1_epi32(0x3effffff);
-            __m512i q[2];
-            for (int k = 0; k < 2; ++k)
-            {
-                const __m512 t = rounded(_mm512_mul_ps(_mm512_loadu_ps(x + 16 * k), vid));
-                // away = (t & sign) | 0.49999997f, in one ternary-logic instruction
-                const __m512i away = _mm512_ternarylogic_epi32(_mm512_castps_si512(t), sign, half, 0xea);
-                q[k] = _mm512_cvttps_epi32(_mm512_add_ps(t, _mm512_castsi512_ps(away)));
-                _mm_storeu_si128(reinterpret_cast<__m128i*>(qs + 16 * k), _mm512_maskz_cvtsepi32_epi8(0xffff, q[k]));
-            }
-            if (sum != nullptr)
-                *sum = _mm512_reduce_add_epi32(_mm512_add_epi32(q[0], q[1]));
-#else
             const __m256 vid = _mm256_set1_ps(id);
-            const __m256 sign = _mm256_set1_ps(-0.0f), half = _mm256_set1_ps(0.49999997f);
+            const __m256 half = _mm256_set1_ps(0.49999997f), minus_half = _mm256_set1_ps(-0.49999997f);
             __m256i q[4];
             for (int k = 0; k < 4; ++k)
             {
                 const __m256 t = rounded(_mm256_mul_ps(_mm256_loadu_ps(x + 8 * k), vid));
-                q[k] = _mm256_cvttps_epi32(_mm256_add_ps(t, _mm256_or_ps(_mm256_and_ps(t, sign), half)));
+                // copysign(0.49999997, t): blendv picks by t's sign bit
+                q[k] = _mm256_cvttps_epi32(_mm256_add_ps(t, _mm256_blendv_ps(half, minus_half, t)));
             }
             if (sum != nullptr)
                 *sum = hsum_epi32(_mm256_add_epi32(_mm256_add_epi32(q[0], q[1]), _mm256_add_epi32(q[2], q[3])));
             _mm256_storeu_si256(reinterpret_cast<__m256i*>(qs), pack_i32_i8(q[0], q[1], q[2], q[3]));
-#endif
+        }
+
+        template <class Block, bool WithSum>
+        JOULE_ALWAYS_INLINE void quantize_q8_fast(const float* x, float d, float id, std::uint16_t d16, Block& out) noexcept
+        {
+            out.d = f16::from_bits(d16);
+            if constexpr (WithSum)
+            {
+                int sum;
+                quantize_q8_with(x, id, out.qs, &sum);
+                out.s = f16::from_bits(to_f16(static_cast<float>(sum) * d));
+            }
+            else
+                quantize_q8_with(x, id, out.qs, nullptr);
+        }
+
+        /// The scales of eight q8 blocks (q8_scales_x8's results).
+        struct q8_scales8
+        {
+            alignas(32) float d[8], id[8];
+            alignas(16) std::uint16_t d16[8];
+            unsigned scalar;
+        };
+
+        /// The eight blocks of a group, unrolled (straight-line code, no per-block branch).
+        template <class Block, bool WithSum, std::size_t... B>
+        JOULE_ALWAYS_INLINE void quantize_q8_x8(const float* x, const q8_scales8& s, Block* y,
+                                                std::index_sequence<B...>) noexcept
+        {
+            (quantize_q8_fast<Block, WithSum>(x + 32 * B, s.d[B], s.id[B], s.d16[B], y[B]), ...);
+        }
+
+        /// Quantizes whole groups of eight blocks; returns how many blocks it did.
+        template <class Block, bool WithSum, bool Prefetch>
+        JOULE_ALWAYS_INLINE std::size_t quantize_q8_groups_avx2(const float* x, Block* y, std::size_t blocks) noexcept
+        {
+            // Software-pipelined: the scales of the next eight blocks (a long chain of reductions
+            // and two divisions) are computed before the current eight are quantized, so the
+            // chain's latency overlaps with useful work. Inputs beyond L1 are also prefetched one
+            // group further ahead (1 KiB), which the hardware prefetcher alone does not keep up with.
+            q8_scales8 buffers[2];
+            std::size_t i = 0;
+            int cur = 0;
+            if (blocks >= 8)
+                buffers[cur].scalar = q8_scales_x8(x, buffers[cur].d, buffers[cur].id, buffers[cur].d16);
+            for (; i + 8 <= blocks; i += 8, x += 256, cur ^= 1)
+            {
+                if (i + 16 <= blocks)
+                {
+                    if (Prefetch)
+                        for (int line = 0; line < 16; ++line)
+                            _mm_prefetch(reinterpret_cast<const char*>(x + 512 + 16 * line), _MM_HINT_T0);
+                    q8_scales8& next = buffers[cur ^ 1];
+                    next.scalar = q8_scales_x8(x + 256, next.d, next.id, next.d16);
+                }
+                const q8_scales8& s = buffers[cur];
+                if (JOULE_LIKELY(s.scalar == 0))
+                {
+                    quantize_q8_x8<Block, WithSum>(x, s, y + i, std::make_index_sequence<8>());
+                    continue;
+                }
+                for (int b = 0; b < 8; ++b)
+                {
+                    if ((s.scalar >> b) & 1u)
+                        quantize_block_ref(x + 32 * b, y[i + b]);
+                    else
+                        quantize_q8_fast<Block, WithSum>(x + 32 * b, s.d[b], s.id[b], s.d16[b], y[i + b]);
+                }
+            }
+            return i;
         }
 
         template <class Block, bool WithSum>
         void quantize_q8_rows_avx2(const float* x, Block* y, std::size_t blocks) noexcept
         {
-            std::size_t i = 0;
-            alignas(32) float d[8], id[8];
-            alignas(16) std::uint16_t d16[8];
-            for (; i + 8 <= blocks; i += 8, x += 256)
-            {
-                const unsigned scalar = q8_scales_x8(x, d, id, d16);
-                for (int b = 0; b < 8; ++b)
-                {
-                    Block& out = y[i + b];
-                    if (JOULE_UNLIKELY((scalar >> b) & 1u))
-                    {
-                        quantize_block_ref(x + 32 * b, out);
-                        continue;
-                    }
-                    out.d = f16::from_bits(d16[b]);
-                    if constexpr (WithSum)
-                    {
-                        int sum;
-                        quantize_q8_with(x + 32 * b, id[b], out.qs, &sum);
-                        out.s = f16::from_bits(to_f16(static_cast<float>(sum) * d[b]));
-                    }
-                    else
-                        quantize_q8_with(x + 32 * b, id[b], out.qs, nullptr);
-                }
-            }
-            for (; i < blocks; ++i, x += 32) // fewer than 8 blocks left
-                quantize_block_ref(x, y[i]);
+            constexpr std::size_t l1_blocks = 256; // 32 KiB of floats
+            const std::size_t done = blocks > l1_blocks ? quantize_q8_groups_avx2<Block, WithSum, true>(x, y, blocks)
+                                                        : quantize_q8_groups_avx2<Block, WithSum, false>(x, y, blocks);
+            for (std::size_t i = done; i < blocks; ++i) // fewer than 8 blocks left
+                quantize_block_ref(x + 32 * i, y[i]);
         }
 
         template <class A>
