@@ -113,15 +113,21 @@ namespace
     // ---- the machine's limits: read and write the same f32 bytes -----------------------------------
     void bm_read_f32(benchmark::State& state)
     {
+        using A = joule::simd::native_arch;
+        constexpr std::size_t w = joule::simd::width<float, A>;
         const auto n = static_cast<std::size_t>(state.range(0));
         const float* x = input(n).data();
         for (auto _ : state)
         {
-            float s[8] = {};
-            for (std::size_t i = 0; i + 8 <= n; i += 8)
-                for (int k = 0; k < 8; ++k)
-                    s[k] += x[i + std::size_t(k)];
-            benchmark::DoNotOptimize(s);
+            auto s0 = joule::simd::splat<A>(0.0f), s1 = s0, s2 = s0, s3 = s0;
+            for (std::size_t i = 0; i + 4 * w <= n; i += 4 * w)
+            {
+                s0 += joule::simd::load<A>(x + i);
+                s1 += joule::simd::load<A>(x + i + w);
+                s2 += joule::simd::load<A>(x + i + 2 * w);
+                s3 += joule::simd::load<A>(x + i + 3 * w);
+            }
+            benchmark::DoNotOptimize(joule::simd::reduce_add((s0 + s1) + (s2 + s3)));
         }
         f32_bytes(state, n, joule_bench::bound::memory_read);
     }

@@ -4,10 +4,10 @@
 //     joule::quantize(x, q.data(), n);      // n floats -> n / 32 blocks, ggml's exact bytes
 //     joule::dequantize(q.data(), y, n);    // back to floats, ggml's exact floats
 //
-// Formats. Each block type is a POD with ggml's field names and `sizeof` equal to GGUF's type
-// size, so a GGUF tensor's bytes can be used as an array of blocks in place. `block_size` is the
-// number of values one block holds. `dot_block` names the activation format the block is paired
-// with for integer dot products (q8_0, q8_1 or q8_K, as in ggml).
+// Formats. The block types are declared in joule/quant_blocks.hpp: PODs with ggml's field names
+// and `sizeof` equal to GGUF's type size, so a GGUF tensor's bytes can be used as an array of
+// blocks in place. `block_size` is the number of values one block holds; `dot_block` names the
+// activation format the block pairs with for integer dot products (q8_0, q8_1 or q8_K, as ggml).
 //
 //   type         values  bytes  value of element j
 //   block_q4_0     32     18    d * (q - 8),            q 4-bit
@@ -28,11 +28,14 @@
 // (per 32 values); the K-quants interleave as ggml does (see detail/quant/*_ref.hpp).
 //
 // Semantics:
-// - quantize reproduces ggml's reference quantizer (quantize_row_*_ref / ggml_quantize_chunk
-//   without an importance matrix, commit d99724f) byte for byte, rounding ties included, for
-//   every format, on every instruction set. q8_0 and q8_1 round ties away from zero (ggml's
-//   reference; ggml's own SIMD quantizer rounds them to even). dequantize reproduces ggml's
-//   floats bit for bit.
+// - quantize reproduces ggml's reference quantizer byte for byte, rounding ties included, for
+//   every format, on every instruction set: what ggml_quantize_chunk writes without an
+//   importance matrix (ggml d99724f; quantize_row_*_ref, and for iq4_nl / iq4_xs the 7-try
+//   search of quantize_iq4_nl / quantize_iq4_xs). q8_0 and q8_1 round ties away from zero
+//   (ggml's reference; ggml's own SIMD activation quantizer rounds them to even). The searches
+//   of q2_K, q3_K and iq4_xs are reproduced too, so their error equals ggml's.
+// - dequantize reproduces ggml's floats bit for bit (dequantize_row_*). ggml has no q8_1
+//   dequantizer; joule's is q8_0's, d * q.
 // - NaN and +-inf cannot be represented. A block whose input holds any NaN or infinity gets NaN
 //   scales (and zero quants), so dequantize returns NaN for all of its values: the problem stays
 //   visible instead of spreading garbage or being dropped (ggml lets NaN reach the scale with

@@ -101,7 +101,8 @@ namespace joule
             constexpr std::size_t w = simd::width<float, A>;
             const auto vs = simd::splat<A>(scale), vzp = simd::splat<A>(zp);
             const auto vlo = simd::splat<A>(lo), vhi = simd::splat<A>(hi);
-            for (; i + w <= n; i += w)
+            const std::size_t whole = n - n % w;
+            for (; i < whole; i += w)
             {
                 const auto v = simd::load<A>(x + i) / vs;
                 auto r = simd::min(simd::max(simd::round_nearest(v) + vzp, vlo), vhi);
@@ -168,7 +169,8 @@ namespace joule
             std::size_t i = 0;
             constexpr std::size_t w = simd::width<float, A>;
             const auto vs = simd::splat<A>(scale), vzp = simd::splat<A>(zp);
-            for (; i + w <= n; i += w)
+            const std::size_t whole = n - n % w;
+            for (; i < whole; i += w)
                 simd::store(y + i, (int8_codec<A>::load(q + i) - vzp) * vs); // the difference is exact
             for (; i < n; ++i)
                 y[i] = (static_cast<float>(q[i]) - zp) * scale;
@@ -278,11 +280,12 @@ namespace joule
             float lo = 0, hi = 0;
             std::size_t i = 0;
             constexpr std::size_t w = simd::width<float, A>;
-            if (n >= w)
+            const std::size_t whole = n - n % w;
+            if (whole != 0)
             {
                 auto vlo = simd::splat<A>(0.0f), vhi = vlo;
                 const auto zero = vlo, big = simd::splat<A>(std::numeric_limits<float>::max());
-                for (; i + w <= n; i += w)
+                for (; i < whole; i += w)
                 {
                     const auto v = simd::load<A>(x + i);
                     const auto finite = simd::select(simd::abs(v) <= big, v, zero);

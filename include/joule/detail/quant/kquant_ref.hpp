@@ -89,7 +89,7 @@ namespace joule
             {
                 const float iscale = q4scale / max_min;
                 for (int j = 0; j < 16; ++j)
-                    y.scales[j] = static_cast<std::uint8_t>(y.scales[j] | (nearest_int(iscale * mins[j]) << 4));
+                    y.scales[j] = static_cast<std::uint8_t>(y.scales[j] | (unsigned(nearest_int(iscale * mins[j])) << 4));
                 y.dmin = f16_of(max_min / q4scale);
             }
             else
