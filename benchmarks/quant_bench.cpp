@@ -19,6 +19,7 @@
 
 #include <benchmark/benchmark.h>
 
+#include <joule/executor.hpp>
 #include <joule/onnx_quant.hpp>
 #include <joule/quant.hpp>
 
@@ -50,15 +51,23 @@ namespace
         joule_bench::report(state, {0, 4.0 * double(n), limit});
     }
 
+    /// The executor for a row: the calling thread, or a pool of state.range(1) threads.
+    joule::executor_ref executor_for(benchmark::State& state)
+    {
+        static joule::thread_pool pool(2);
+        return state.range(1) > 1 ? joule::executor_ref(pool) : joule::executor_ref();
+    }
+
     template <class Block>
     void bm_quantize(benchmark::State& state)
     {
         const auto n = static_cast<std::size_t>(state.range(0));
         const float* x = input(n).data();
         std::vector<Block> q(n / Block::block_size);
+        const auto executor = executor_for(state);
         for (auto _ : state)
         {
-            joule::quantize(x, q.data(), n);
+            joule::quantize(x, q.data(), n, executor);
             benchmark::DoNotOptimize(q.data());
             benchmark::ClobberMemory();
         }
@@ -72,9 +81,10 @@ namespace
         std::vector<Block> q(n / Block::block_size);
         joule::quantize(input(n).data(), q.data(), n);
         std::vector<float> y(n);
+        const auto executor = executor_for(state);
         for (auto _ : state)
         {
-            joule::dequantize(q.data(), y.data(), n);
+            joule::dequantize(q.data(), y.data(), n, executor);
             benchmark::DoNotOptimize(y.data());
             benchmark::ClobberMemory();
         }
@@ -197,7 +207,9 @@ namespace
         const auto n = static_cast<std::size_t>(state.range(0));
         const auto* traits = ggml_get_type_traits_cpu(Type);
         const auto w = ggml_quantized(Type, input(n).data(), n);
-        const auto a = ggml_quantized(traits->vec_dot_type, input(n).data(), n);
+        // Activations as ggml's matmul makes them: its CPU quantizer for the vec_dot type.
+        std::vector<unsigned char> a(ggml_row_size(traits->vec_dot_type, static_cast<std::int64_t>(n)));
+        ggml_get_type_traits_cpu(traits->vec_dot_type)->from_float(input(n).data(), a.data(), static_cast<std::int64_t>(n));
         for (auto _ : state)
         {
             float s = 0;
@@ -211,16 +223,22 @@ namespace
     void sizes(benchmark::internal::Benchmark* b)
     {
         for (std::int64_t n : {4096, 65536, 655360, 65536000})
-            b->Arg(n);
-        b->UseRealTime();
+            b->Args({n, 1});
+        b->ArgNames({"", "threads"})->UseRealTime();
+    }
+    /// joule's rows also run the DRAM size on two threads (a joule::thread_pool).
+    void sizes_and_threads(benchmark::internal::Benchmark* b)
+    {
+        sizes(b);
+        b->Args({65536000, 2});
     }
 } // namespace
 
-BENCHMARK(bm_quantize<joule::block_q8_0>)->Name("quantize_q8_0/joule")->Apply(sizes);
+BENCHMARK(bm_quantize<joule::block_q8_0>)->Name("quantize_q8_0/joule")->Apply(sizes_and_threads);
 BENCHMARK(bm_quantize<joule::block_q4_0>)->Name("quantize_q4_0/joule")->Apply(sizes);
 BENCHMARK(bm_quantize<joule::block_q8_K>)->Name("quantize_q8_K/joule")->Apply(sizes);
-BENCHMARK(bm_quantize<joule::block_q4_K>)->Name("quantize_q4_K/joule")->Arg(65536)->UseRealTime();
-BENCHMARK(bm_dequantize<joule::block_q4_0>)->Name("dequantize_q4_0/joule")->Apply(sizes);
+BENCHMARK(bm_quantize<joule::block_q4_K>)->Name("quantize_q4_K/joule")->Args({65536, 1})->ArgNames({"", "threads"})->UseRealTime();
+BENCHMARK(bm_dequantize<joule::block_q4_0>)->Name("dequantize_q4_0/joule")->Apply(sizes_and_threads);
 BENCHMARK(bm_dequantize<joule::block_q8_0>)->Name("dequantize_q8_0/joule")->Apply(sizes);
 BENCHMARK(bm_dequantize<joule::block_q4_K>)->Name("dequantize_q4_K/joule")->Apply(sizes);
 BENCHMARK(bm_dequantize<joule::block_q6_K>)->Name("dequantize_q6_K/joule")->Apply(sizes);

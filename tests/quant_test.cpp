@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include <joule/executor.hpp>
 #include <joule/quant.hpp>
 
 #include "support/buffer.hpp"
@@ -424,6 +425,35 @@ TEST_CASE_TEMPLATE("q2_K, q3_K and iq4_xs error is no worse than ggml's", Block,
         }
         CHECK(ours <= theirs);
     }
+}
+
+TEST_CASE_TEMPLATE("an executor splits the work without changing a byte", Block, joule::block_q8_0, joule::block_q4_1,
+                   joule::block_q6_K, joule::block_q8_K)
+{
+    // 1173 blocks of 256 values (3 x 391, an odd count of 8-block groups): several tasks, a short last one.
+    constexpr std::size_t bs = Block::block_size;
+    const std::size_t n = (qemu_like_slow() ? 391 : 1173) * 256;
+    const auto x = awkward_data(n, bs, 9);
+    std::vector<Block> seq(n / bs), par(n / bs);
+    joule::quantize(x.data(), seq.data(), n);
+    joule::thread_pool pool(3);
+    joule::quantize(x.data(), par.data(), n, pool);
+    CHECK(bytes_of(seq) == bytes_of(par));
+    // A caller's pool that runs the tasks backwards.
+    std::size_t tasks_seen = 0;
+    auto backwards = [&](std::size_t count, joule::task_ref task) {
+        tasks_seen = count;
+        for (std::size_t t = count; t-- > 0;)
+            task(t);
+    };
+    std::vector<Block> rev(n / bs);
+    joule::quantize(x.data(), rev.data(), n, joule::executor_ref(backwards, 4));
+    CHECK(tasks_seen > 1);
+    CHECK(bytes_of(seq) == bytes_of(rev));
+    std::vector<float> y_seq(n), y_par(n);
+    joule::dequantize(seq.data(), y_seq.data(), n);
+    joule::dequantize(seq.data(), y_par.data(), n, joule::executor_ref(backwards, 4));
+    CHECK(first_float_difference(y_seq.data(), y_par.data(), n) == -1);
 }
 
 TEST_CASE("bad arguments raise joule::error naming the argument and values")

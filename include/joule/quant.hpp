@@ -49,8 +49,9 @@
 //   would change a result (see detail/quant/float_rules.hpp).
 // - q8_K blocks whose values are all zero get d = 0 and zero bsums (ggml leaves bsums unset).
 // - Memory: x and y may have any alignment and must not overlap.
-// - Thread safety: the functions read x and write y only; calls on disjoint outputs may run
-//   concurrently.
+// - Threads: by default the calling thread does the work. Pass an executor (joule/executor.hpp)
+//   to split large inputs into tasks of whole blocks; the output is identical either way. The
+//   functions read x and write y only; calls on disjoint outputs may run concurrently.
 // - Errors (joule::error, nothing written): n not a multiple of the block size, a null pointer
 //   with n > 0, overlapping x and y, n whose byte size overflows.
 #pragma once
@@ -61,6 +62,7 @@
 
 #include "joule/detail/quant/quant_rows.hpp"
 #include "joule/error.hpp"
+#include "joule/executor.hpp"
 #include "joule/quant_blocks.hpp"
 
 namespace joule
@@ -84,52 +86,76 @@ namespace joule
                            to_blocks ? block_bytes : float_bytes);
         }
 
+        /// Calls f(first_block, block_count) over [0, blocks): once on the calling thread for the
+        /// sequential executor or small inputs, else in tasks of whole 8-block groups (at least
+        /// 64 Ki values each). Blocks are independent, so the bytes never depend on the split.
+        template <class F>
+        void for_block_ranges(std::size_t blocks, std::size_t block_size, executor_ref executor, F&& f)
+        {
+            constexpr std::size_t min_values_per_task = std::size_t(1) << 16;
+            const std::size_t by_size = blocks * block_size / min_values_per_task;
+            const std::size_t tasks = std::min(executor.concurrency() * 4, by_size);
+            if (executor.concurrency() <= 1 || tasks <= 1)
+                return f(std::size_t(0), blocks);
+            const std::size_t per_task = ((blocks + tasks - 1) / tasks + 7) / 8 * 8;
+            auto task = [&](std::size_t t) {
+                const std::size_t first = t * per_task;
+                f(first, std::min(per_task, blocks - first));
+            };
+            executor.run((blocks + per_task - 1) / per_task, task);
+        }
+
         template <class Block>
-        void quantize_checked(const float* x, Block* y, std::size_t n)
+        void quantize_checked(const float* x, Block* y, std::size_t n, executor_ref executor)
         {
             check_quant_args<Block>("quantize", x, y, n, true);
-            quantize_blocks<simd::native_arch>(x, y, n / Block::block_size);
+            for_block_ranges(n / Block::block_size, Block::block_size, executor, [&](std::size_t first, std::size_t count) {
+                quantize_blocks<simd::native_arch>(x + first * Block::block_size, y + first, count);
+            });
         }
         template <class Block>
-        void dequantize_checked(const Block* x, float* y, std::size_t n)
+        void dequantize_checked(const Block* x, float* y, std::size_t n, executor_ref executor)
         {
             check_quant_args<Block>("dequantize", x, y, n, false);
-            dequantize_blocks<simd::native_arch>(x, y, n / Block::block_size);
+            for_block_ranges(n / Block::block_size, Block::block_size, executor, [&](std::size_t first, std::size_t count) {
+                dequantize_blocks<simd::native_arch>(x + first, y + first * Block::block_size, count);
+            });
         }
     } // namespace detail
 
     // clang-format off
-    /// Quantizes n floats (a multiple of the block size) into n / block_size blocks.
-    inline void quantize(const float* x, block_q4_0* y, std::size_t n)   { detail::quantize_checked(x, y, n); }
-    inline void quantize(const float* x, block_q4_1* y, std::size_t n)   { detail::quantize_checked(x, y, n); }
-    inline void quantize(const float* x, block_q5_0* y, std::size_t n)   { detail::quantize_checked(x, y, n); }
-    inline void quantize(const float* x, block_q5_1* y, std::size_t n)   { detail::quantize_checked(x, y, n); }
-    inline void quantize(const float* x, block_q8_0* y, std::size_t n)   { detail::quantize_checked(x, y, n); }
-    inline void quantize(const float* x, block_q8_1* y, std::size_t n)   { detail::quantize_checked(x, y, n); }
-    inline void quantize(const float* x, block_q2_K* y, std::size_t n)   { detail::quantize_checked(x, y, n); }
-    inline void quantize(const float* x, block_q3_K* y, std::size_t n)   { detail::quantize_checked(x, y, n); }
-    inline void quantize(const float* x, block_q4_K* y, std::size_t n)   { detail::quantize_checked(x, y, n); }
-    inline void quantize(const float* x, block_q5_K* y, std::size_t n)   { detail::quantize_checked(x, y, n); }
-    inline void quantize(const float* x, block_q6_K* y, std::size_t n)   { detail::quantize_checked(x, y, n); }
-    inline void quantize(const float* x, block_q8_K* y, std::size_t n)   { detail::quantize_checked(x, y, n); }
-    inline void quantize(const float* x, block_iq4_nl* y, std::size_t n) { detail::quantize_checked(x, y, n); }
-    inline void quantize(const float* x, block_iq4_xs* y, std::size_t n) { detail::quantize_checked(x, y, n); }
+    /// Quantizes n floats (a multiple of the block size) into n / block_size blocks; `executor`
+    /// may split the work across threads (the bytes are the same).
+    inline void quantize(const float* x, block_q4_0* y, std::size_t n, executor_ref executor = {})   { detail::quantize_checked(x, y, n, executor); }
+    inline void quantize(const float* x, block_q4_1* y, std::size_t n, executor_ref executor = {})   { detail::quantize_checked(x, y, n, executor); }
+    inline void quantize(const float* x, block_q5_0* y, std::size_t n, executor_ref executor = {})   { detail::quantize_checked(x, y, n, executor); }
+    inline void quantize(const float* x, block_q5_1* y, std::size_t n, executor_ref executor = {})   { detail::quantize_checked(x, y, n, executor); }
+    inline void quantize(const float* x, block_q8_0* y, std::size_t n, executor_ref executor = {})   { detail::quantize_checked(x, y, n, executor); }
+    inline void quantize(const float* x, block_q8_1* y, std::size_t n, executor_ref executor = {})   { detail::quantize_checked(x, y, n, executor); }
+    inline void quantize(const float* x, block_q2_K* y, std::size_t n, executor_ref executor = {})   { detail::quantize_checked(x, y, n, executor); }
+    inline void quantize(const float* x, block_q3_K* y, std::size_t n, executor_ref executor = {})   { detail::quantize_checked(x, y, n, executor); }
+    inline void quantize(const float* x, block_q4_K* y, std::size_t n, executor_ref executor = {})   { detail::quantize_checked(x, y, n, executor); }
+    inline void quantize(const float* x, block_q5_K* y, std::size_t n, executor_ref executor = {})   { detail::quantize_checked(x, y, n, executor); }
+    inline void quantize(const float* x, block_q6_K* y, std::size_t n, executor_ref executor = {})   { detail::quantize_checked(x, y, n, executor); }
+    inline void quantize(const float* x, block_q8_K* y, std::size_t n, executor_ref executor = {})   { detail::quantize_checked(x, y, n, executor); }
+    inline void quantize(const float* x, block_iq4_nl* y, std::size_t n, executor_ref executor = {}) { detail::quantize_checked(x, y, n, executor); }
+    inline void quantize(const float* x, block_iq4_xs* y, std::size_t n, executor_ref executor = {}) { detail::quantize_checked(x, y, n, executor); }
 
     /// Dequantizes n / block_size blocks into n floats.
-    inline void dequantize(const block_q4_0* x, float* y, std::size_t n)   { detail::dequantize_checked(x, y, n); }
-    inline void dequantize(const block_q4_1* x, float* y, std::size_t n)   { detail::dequantize_checked(x, y, n); }
-    inline void dequantize(const block_q5_0* x, float* y, std::size_t n)   { detail::dequantize_checked(x, y, n); }
-    inline void dequantize(const block_q5_1* x, float* y, std::size_t n)   { detail::dequantize_checked(x, y, n); }
-    inline void dequantize(const block_q8_0* x, float* y, std::size_t n)   { detail::dequantize_checked(x, y, n); }
-    inline void dequantize(const block_q8_1* x, float* y, std::size_t n)   { detail::dequantize_checked(x, y, n); }
-    inline void dequantize(const block_q2_K* x, float* y, std::size_t n)   { detail::dequantize_checked(x, y, n); }
-    inline void dequantize(const block_q3_K* x, float* y, std::size_t n)   { detail::dequantize_checked(x, y, n); }
-    inline void dequantize(const block_q4_K* x, float* y, std::size_t n)   { detail::dequantize_checked(x, y, n); }
-    inline void dequantize(const block_q5_K* x, float* y, std::size_t n)   { detail::dequantize_checked(x, y, n); }
-    inline void dequantize(const block_q6_K* x, float* y, std::size_t n)   { detail::dequantize_checked(x, y, n); }
-    inline void dequantize(const block_q8_K* x, float* y, std::size_t n)   { detail::dequantize_checked(x, y, n); }
-    inline void dequantize(const block_iq4_nl* x, float* y, std::size_t n) { detail::dequantize_checked(x, y, n); }
-    inline void dequantize(const block_iq4_xs* x, float* y, std::size_t n) { detail::dequantize_checked(x, y, n); }
+    inline void dequantize(const block_q4_0* x, float* y, std::size_t n, executor_ref executor = {})   { detail::dequantize_checked(x, y, n, executor); }
+    inline void dequantize(const block_q4_1* x, float* y, std::size_t n, executor_ref executor = {})   { detail::dequantize_checked(x, y, n, executor); }
+    inline void dequantize(const block_q5_0* x, float* y, std::size_t n, executor_ref executor = {})   { detail::dequantize_checked(x, y, n, executor); }
+    inline void dequantize(const block_q5_1* x, float* y, std::size_t n, executor_ref executor = {})   { detail::dequantize_checked(x, y, n, executor); }
+    inline void dequantize(const block_q8_0* x, float* y, std::size_t n, executor_ref executor = {})   { detail::dequantize_checked(x, y, n, executor); }
+    inline void dequantize(const block_q8_1* x, float* y, std::size_t n, executor_ref executor = {})   { detail::dequantize_checked(x, y, n, executor); }
+    inline void dequantize(const block_q2_K* x, float* y, std::size_t n, executor_ref executor = {})   { detail::dequantize_checked(x, y, n, executor); }
+    inline void dequantize(const block_q3_K* x, float* y, std::size_t n, executor_ref executor = {})   { detail::dequantize_checked(x, y, n, executor); }
+    inline void dequantize(const block_q4_K* x, float* y, std::size_t n, executor_ref executor = {})   { detail::dequantize_checked(x, y, n, executor); }
+    inline void dequantize(const block_q5_K* x, float* y, std::size_t n, executor_ref executor = {})   { detail::dequantize_checked(x, y, n, executor); }
+    inline void dequantize(const block_q6_K* x, float* y, std::size_t n, executor_ref executor = {})   { detail::dequantize_checked(x, y, n, executor); }
+    inline void dequantize(const block_q8_K* x, float* y, std::size_t n, executor_ref executor = {})   { detail::dequantize_checked(x, y, n, executor); }
+    inline void dequantize(const block_iq4_nl* x, float* y, std::size_t n, executor_ref executor = {}) { detail::dequantize_checked(x, y, n, executor); }
+    inline void dequantize(const block_iq4_xs* x, float* y, std::size_t n, executor_ref executor = {}) { detail::dequantize_checked(x, y, n, executor); }
     // clang-format on
     JOULE_END_ARCH_NS
 } // namespace joule
