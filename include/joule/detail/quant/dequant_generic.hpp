@@ -19,6 +19,7 @@
 #include <type_traits>
 
 #include "joule/detail/quant/float_rules.hpp"
+#include "joule/detail/quant/int8_codec.hpp"
 #include "joule/detail/quant/kquant_ref.hpp"
 #include "joule/detail/quant/legacy_ref.hpp"
 #include "joule/detail/simd/simd.hpp"
@@ -42,21 +43,6 @@ namespace joule
             return xsimd::batch<float, A>(rounded(r));
         }
 #endif
-
-        /// Loads width<float, A> int8 values as one float batch. This fallback converts one lane at
-        /// a time; quant_x86.hpp and quant_neon.hpp widen in registers.
-        template <class A, class Enable = void>
-        struct int8_codec
-        {
-            static simd::batch<float, A> load(const std::int8_t* q) noexcept
-            {
-                constexpr std::size_t lanes = simd::width<float, A>;
-                alignas(64) float f[lanes];
-                for (std::size_t i = 0; i < lanes; ++i)
-                    f[i] = static_cast<float>(q[i]);
-                return simd::load_aligned<A>(f);
-            }
-        };
 
         enum class offset_kind
         {

@@ -25,18 +25,6 @@ namespace joule
         template <class A>
         using if_neon64 = std::enable_if_t<!std::is_same<A, simd::scalar_arch>::value && simd::width<float, A> == 4>;
 
-        template <class A>
-        struct int8_codec<A, if_neon64<A>>
-        {
-            static simd::batch<float, A> load(const std::int8_t* q) noexcept
-            {
-                std::int32_t four;
-                std::memcpy(&four, q, 4);
-                const int16x8_t wide = vmovl_s8(vreinterpret_s8_s32(vdup_n_s32(four)));
-                return vcvtq_f32_s32(vmovl_s16(vget_low_s16(wide)));
-            }
-        };
-
         /// Maximum of |x| over n floats (a multiple of 16) as float bits.
         JOULE_ALWAYS_INLINE std::uint32_t absmax_bits_neon(const float* x, int n) noexcept
         {

@@ -4,7 +4,8 @@
 #include <cstddef>
 
 #include "joule/detail/quant/quant_neon.hpp"
-#include "joule/detail/quant/quant_x86.hpp"
+#include "joule/detail/quant/dequantize_x86.hpp"
+#include "joule/detail/quant/quantize_x86.hpp"
 #include "joule/detail/quant/rows_generic.hpp"
 
 namespace joule
