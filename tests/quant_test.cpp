@@ -111,6 +111,7 @@ namespace
             case 11: v = 1.25f; break;                                      // constant
             case 12: v = (j % 4 == 0) ? 0.0f : std::fabs(normal(rng)); break; // min = +0 (ReLU-like)
             case 13: v = (j == 5) ? -0.0f : 1.0f + std::fabs(normal(rng)); break; // min = -0
+            case 14: v = std::fabs(near_tie(static_cast<float>(std::abs(level(rng)) % 15) + 0.5f, rng)); break; // q4_1
             default:
             {
                 std::uint32_t b;
@@ -126,9 +127,14 @@ namespace
             x[bs - 1] = (bs % 2) ? -127.0f : 127.0f;
         if (kind == 3)
             x[0] = -8.0f;
+        if (kind == 14) // min 0, max 15: q4_1's d = 1, so (x - min) / d is x itself
+        {
+            x[0] = 0.0f;
+            x[1] = 15.0f;
+        }
     }
 
-    constexpr int n_kinds = 15;
+    constexpr int n_kinds = 16;
 
     std::vector<float> awkward_data(std::size_t n, std::size_t bs, unsigned seed)
     {
@@ -317,6 +323,48 @@ TEST_CASE("q8_0 and q8_1 round ties away from zero, as ggml's reference")
     for (int j = 0; j < 32; ++j)
         sum += q.qs[j];
     CHECK(float(q1.s) == float(joule::f16(static_cast<float>(sum))));
+}
+
+TEST_CASE("q4_1 and q5_1 add 0.5 and truncate, as ggml: (x - min) / d = 0.49999997 gives 1")
+{
+    // min = 0 and max = 15 (31): d = 1. The float below 0.5 plus 0.5 is 1 - 2^-25, a tie that
+    // rounds to 1.0, so ggml's (int)(t + 0.5f) is 1 here; adding 0.49999997 instead would give 0.
+    for (float top : {15.0f, 31.0f})
+    {
+        CAPTURE(top);
+        std::vector<float> x(32 * 9, 0.0f);
+        for (std::size_t b = 0; b < 9; ++b) // enough blocks for every SIMD path's grouping
+        {
+            x[32 * b + 1] = top;
+            x[32 * b + 2] = 0.49999997f;
+            x[32 * b + 3] = 1.49999988f; // the float below 1.5: 1.99999988 -> 1
+            x[32 * b + 4] = 2.5f;
+        }
+        std::vector<float> y(x.size());
+        if (top == 15.0f)
+        {
+            std::vector<joule::block_q4_1> q(9), ref(9);
+            joule::quantize(x.data(), q.data(), x.size());
+            joule::detail::quantize_blocks<joule::simd::scalar_arch>(x.data(), ref.data(), 9);
+            CHECK(bytes_of(q) == bytes_of(ref));
+            CHECK((q[0].qs[2] & 15) == 1);
+            CHECK((q[0].qs[3] & 15) == 1);
+            CHECK((q[0].qs[4] & 15) == 3);
+            joule::dequantize(q.data(), y.data(), y.size());
+        }
+        else
+        {
+            std::vector<joule::block_q5_1> q(9), ref(9);
+            joule::quantize(x.data(), q.data(), x.size());
+            joule::detail::quantize_blocks<joule::simd::scalar_arch>(x.data(), ref.data(), 9);
+            CHECK(bytes_of(q) == bytes_of(ref));
+            CHECK((q[0].qs[2] & 15) == 1);
+            joule::dequantize(q.data(), y.data(), y.size());
+        }
+        CHECK(y[2] == 1.0f);
+        CHECK(y[3] == 1.0f);
+        CHECK(y[4] == 3.0f);
+    }
 }
 
 TEST_CASE("q8_K and the K-quants round ties to even (ggml's nearest_int)")

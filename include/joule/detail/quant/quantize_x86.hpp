@@ -121,7 +121,9 @@ namespace joule
                 return false;
             store_f16(d_out, d);
             store_f16(m_out, min);
-            const __m256 vid = _mm256_set1_ps(id), vmin = _mm256_set1_ps(min), half = _mm256_set1_ps(0.49999997f);
+            // ggml adds exactly 0.5 here (unlike roundf's 0.49999997 trick for q8: t = 0.49999997
+            // gives 1 this way).
+            const __m256 vid = _mm256_set1_ps(id), vmin = _mm256_set1_ps(min), half = _mm256_set1_ps(0.5f);
             const __m256i top = _mm256_set1_epi32(Top);
             __m256i qi[4];
             for (int k = 0; k < 4; ++k)
