@@ -97,14 +97,14 @@ namespace joule
                              std::int32_t* q) noexcept
         {
             std::size_t i = 0;
-#if !(defined(__arm__) && !defined(__aarch64__)) // 32-bit NEON has no exact division
+#if !(defined(__arm__) && !defined(__aarch64__)) // 32-bit NEON has no vector division at all
             constexpr std::size_t w = simd::width<float, A>;
             const auto vs = simd::splat<A>(scale), vzp = simd::splat<A>(zp);
             const auto vlo = simd::splat<A>(lo), vhi = simd::splat<A>(hi);
             const std::size_t whole = n - n % w;
             for (; i < whole; i += w)
             {
-                const auto v = simd::load<A>(x + i) / vs;
+                const auto v = simd::div(simd::load<A>(x + i), vs); // IEEE division on every arch
                 auto r = simd::min(simd::max(simd::round_nearest(v) + vzp, vlo), vhi);
                 r = simd::select(v == v, r, vzp); // NaN -> zero point
                 simd::store(q + i, simd::convert<std::int32_t>(r));
