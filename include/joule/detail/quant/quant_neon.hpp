@@ -1,7 +1,6 @@
 // AArch64 NEON kernels: quantize q8_0, q8_1, q8_K (the activation formats) and q4_0, dequantize
 // q4_0 and q8_0 (the int8 -> float codec is in int8_codec.hpp). Same float steps as the scalar
-// references;
-// AArch64's conversions give ggml's two roundings directly:
+// references; AArch64's conversions give ggml's roundings directly:
 //   roundf(t)       = FCVTAS (vcvtaq_s32_f32): nearest, ties away from zero      (q8_0, q8_1)
 //   nearest_int(t)  = FCVTNS (vcvtnq_s32_f32): nearest, ties to even            (q8_K)
 //   (int)(t + 8.5f) = FCVTZS (vcvtq_s32_f32):  toward zero                       (q4_0)
