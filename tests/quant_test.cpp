@@ -295,6 +295,27 @@ TEST_CASE_TEMPLATE("SIMD paths give the scalar path's bytes, every size and alig
     }
 }
 
+TEST_CASE_TEMPLATE("q8_0 and q8_1 beyond 16 MiB (the x86 memory-bound path) equal the reference", Block,
+                   joule::block_q8_0, joule::block_q8_1)
+{
+    if (qemu_like_slow())
+        return; // an x86-only path; emulated targets cover the same blocks in smaller tests
+    const std::size_t blocks = (std::size_t(17) << 20) / 128 + 13; // 17 MiB of floats, ragged end
+    std::vector<float> x(blocks * 32);
+    std::mt19937 rng(21);
+    for (std::size_t b = 0; b < blocks; b += 997) // every rule's data somewhere, normal data elsewhere
+        fill_block(x.data() + 32 * b, 32, static_cast<int>(b % n_kinds), rng);
+    std::normal_distribution<float> normal(0.0f, 2.0f);
+    for (std::size_t i = 0; i < x.size(); ++i)
+        if ((i / 32) % 997 != 0)
+            x[i] = normal(rng);
+    x[32 * (blocks - 2) + 5] = std::numeric_limits<float>::quiet_NaN();
+    std::vector<Block> q(blocks), ref(blocks);
+    joule::quantize(x.data(), q.data(), x.size());
+    joule::detail::quantize_blocks<joule::simd::scalar_arch>(x.data(), ref.data(), blocks);
+    CHECK(std::memcmp(q.data(), ref.data(), blocks * sizeof(Block)) == 0);
+}
+
 TEST_CASE("q8_0 and q8_1 round ties away from zero, as ggml's reference")
 {
     float x[32];

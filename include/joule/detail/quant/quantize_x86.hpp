@@ -280,9 +280,37 @@ namespace joule
             return i;
         }
 
+        /// One block at a time, each with its own scale chain (no grouping), prefetching 4 KiB
+        /// ahead: for inputs in memory, where this keeps more misses in flight.
+        template <class Block, bool WithSum>
+        void quantize_q8_blockwise_avx2(const float* x, Block* y, std::size_t blocks) noexcept
+        {
+            for (std::size_t i = 0; i < blocks; ++i, x += 32)
+            {
+                _mm_prefetch(reinterpret_cast<const char*>(x + 1024), _MM_HINT_T0);
+                _mm_prefetch(reinterpret_cast<const char*>(x + 1024 + 16), _MM_HINT_T0);
+                const f32x32 b = load_block32(x);
+                const std::uint32_t amax = absmax_bits(b);
+                const float d = bits_float(amax) / 127;
+                const float id = d != 0 ? 1.0f / d : 0.0f;
+                if (JOULE_UNLIKELY(amax >= 0x7f800000u || not_finite(id)))
+                {
+                    quantize_block_ref(x, y[i]);
+                    continue;
+                }
+                quantize_q8_fast<Block, WithSum>(x, d, id, to_f16(d), y[i]);
+            }
+        }
+
         template <class Block, bool WithSum>
         void quantize_q8_rows_avx2(const float* x, Block* y, std::size_t blocks) noexcept
         {
+            // Out of cache the loop is bound by memory, and grouping made it slower there (13.2 vs
+            // 17.5 GB/s for one block at a time with prefetch, at 262 MB on Zen 4): a group's
+            // quantization waits for its slowest line, which keeps fewer misses in flight.
+            constexpr std::size_t memory_bound_blocks = (std::size_t(16) << 20) / (32 * sizeof(float));
+            if (blocks > memory_bound_blocks)
+                return quantize_q8_blockwise_avx2<Block, WithSum>(x, y, blocks);
             constexpr std::size_t l1_blocks = 256; // 32 KiB of floats
             const std::size_t done = blocks > l1_blocks ? quantize_q8_groups_avx2<Block, WithSum, true>(x, y, blocks)
                                                         : quantize_q8_groups_avx2<Block, WithSum, false>(x, y, blocks);
