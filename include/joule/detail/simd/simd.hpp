@@ -210,13 +210,6 @@ namespace joule
 #endif
         }
 
-        /// a / b, correctly rounded (IEEE division) on every instruction set.
-        template <class T>
-        JOULE_ALWAYS_INLINE scalar_batch<T> div(scalar_batch<T> a, scalar_batch<T> b) noexcept
-        {
-            return a.value / b.value;
-        }
-
         /// Each lane shifted left by N bits (unsigned lanes: no signed overflow).
         template <int N, class T>
         JOULE_ALWAYS_INLINE scalar_batch<T> shift_left(scalar_batch<T> a) noexcept
@@ -441,7 +434,9 @@ namespace joule
         template <class T, class A>
         JOULE_ALWAYS_INLINE xsimd::batch<T, A> div(const xsimd::batch<T, A>& a, const xsimd::batch<T, A>& b) noexcept
         {
-#if defined(__aarch64__)
+            // xsimd's float division on AArch64 is a reciprocal estimate refined by Newton steps,
+            // up to an ULP off; FDIV is exact.
+#if defined(__ARM_NEON) && defined(__aarch64__)
             if constexpr (std::is_same<T, float>::value && xsimd::batch<T, A>::size == 4)
                 return vdivq_f32(a, b);
             else
@@ -525,18 +520,6 @@ namespace joule
 #endif
             }
             b.store_aligned(p);
-        }
-
-        // xsimd's float division on AArch64 (8.1 to 14) is a reciprocal estimate refined by Newton
-        // steps, up to an ULP off; FDIV is exact.
-        template <class T, class A>
-        JOULE_ALWAYS_INLINE xsimd::batch<T, A> div(const xsimd::batch<T, A>& a, const xsimd::batch<T, A>& b) noexcept
-        {
-#if defined(__ARM_NEON) && defined(__aarch64__)
-            if constexpr (std::is_same<T, float>::value && xsimd::batch<T, A>::size == 4)
-                return vdivq_f32(a, b);
-#endif
-            return a / b;
         }
 
         template <int N, class T, class A>
