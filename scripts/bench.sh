@@ -5,6 +5,8 @@
 #   scripts/bench.sh                    the short default run (under 5 minutes on 2 cores)
 #   scripts/bench.sh --full             every benchmark, 3 repetitions each (medians)
 #   scripts/bench.sh --remeasure        measure the machine limits again (cached per machine)
+#   scripts/bench.sh --ggml             also build ggml from PyPI's llama-cpp-python sdist
+#                                       (scripts/ggml_peer.sh) and run its rows side by side
 #   scripts/bench.sh --results-dir DIR  where the timestamped results folder goes
 #                                       (default build/bench/results)
 #   scripts/bench.sh --watts W | --power-command CMD | --power-file PATH | --power-model SPEC
@@ -20,18 +22,19 @@
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
-full=0 results_root="$JOULE_ROOT/build/bench/results" extra=() energy=() remeasure=()
+full=0 ggml=0 results_root="$JOULE_ROOT/build/bench/results" extra=() energy=() remeasure=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --full) full=1; shift ;;
     --remeasure) remeasure=(--remeasure-limits); shift ;;
+    --ggml) ggml=1; shift ;;
     --results-dir) results_root="${2:?--results-dir needs a folder}"; shift 2 ;;
     --results-dir=*) results_root="${1#*=}"; shift ;;
     --watts|--power-command|--power-file|--power-model|--energy-source)
       [ $# -ge 2 ] || die "$1 needs a value"; energy+=("$1=$2"); shift 2 ;;
     --watts=*|--power-command=*|--power-file=*|--power-model=*|--energy-source=*) energy+=("$1"); shift ;;
     --) shift; extra=("$@"); break ;;
-    -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
     *) die "unknown option '$1' (try --help)" ;;
   esac
 done
@@ -41,11 +44,16 @@ mkdir -p "$results_root" 2>/dev/null && [ -w "$results_root" ] ||
   die "cannot write to the results folder '$results_root'"
 
 "$JOULE_ROOT/scripts/deps.sh" bench
+peer_args=()
+if [ $ggml -eq 1 ]; then
+  peer_args+=(-DJOULE_GGML_PEER_PREFIX="$("$JOULE_ROOT/scripts/ggml_peer.sh" --jobs "$(nproc)")")
+fi
 
 build="$JOULE_ROOT/build/bench"
 say "== building joule-bench (Release, -march=native) in $build"
 cmake -S "$JOULE_ROOT" -B "$build" -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS="-march=native" \
-      -DJOULE_BUILD_BENCHMARKS=ON -DJOULE_BUILD_TESTS=OFF -DJOULE_BUILD_EXAMPLES=OFF -DJOULE_INSTALL=OFF >/dev/null
+      -DJOULE_BUILD_BENCHMARKS=ON -DJOULE_BUILD_TESTS=OFF -DJOULE_BUILD_EXAMPLES=OFF -DJOULE_INSTALL=OFF \
+      "${peer_args[@]}" >/dev/null
 cmake --build "$build" --target joule-bench -j "$(nproc)" >/dev/null
 [ -x "$build/benchmarks/joule-bench" ] || die "joule-bench was not built (is libbenchmark-dev installed?)"
 

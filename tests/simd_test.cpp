@@ -59,6 +59,18 @@ void check_layer()
     simd::store(back.data(), simd::bitcast<float>(bits));
     CHECK(back[0] == 1.0f);
 
+    // div is IEEE division (xsimd's operator/ on AArch64 NEON is an approximation).
+    const float num[] = {0x1.c7fffep+4f, 1.0f, 0.3f, 7.0f, 1e-30f, 3e38f, -5.5f, 0x1.a3fffep+5f};
+    for (float a : num)
+    {
+        for (float d : {3.0f, 0.1f, 7.0f, 1.1f})
+        {
+            volatile float q = a / d;
+            simd::store(out.data(), simd::div(simd::splat<A>(a), simd::splat<A>(d)));
+            CHECK(out[w - 1] == q);
+        }
+    }
+
     simd::store(out.data(), simd::round_nearest(simd::splat<A>(2.5f)));
     CHECK(out[0] == 2.0f); // ties to even
     simd::store(ib.data(), simd::convert<std::int32_t>(simd::splat<A>(-3.75f)));

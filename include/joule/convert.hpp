@@ -40,7 +40,7 @@ namespace joule
         }
         /// Exact.
         JOULE_ARCH_TAG operator float() const noexcept { return detail::f16_bits_to_f32(bits); }
-        static constexpr f16 from_bits(std::uint16_t b) noexcept
+        JOULE_ARCH_TAG static constexpr f16 from_bits(std::uint16_t b) noexcept
         {
             f16 h{};
             h.bits = b;
@@ -61,7 +61,7 @@ namespace joule
         }
         /// Exact.
         JOULE_ARCH_TAG operator float() const noexcept { return detail::bf16_bits_to_f32(bits); }
-        static constexpr bf16 from_bits(std::uint16_t b) noexcept
+        JOULE_ARCH_TAG static constexpr bf16 from_bits(std::uint16_t b) noexcept
         {
             bf16 h{};
             h.bits = b;

@@ -4,6 +4,9 @@
 //   joule/convert.hpp  f16 / bf16 types and row conversions
 //   joule/matmul.hpp   matmul (GEMM / GEMV), pack, linear
 //   joule/softmax.hpp  softmax, log_softmax, online_softmax, exp
+//   joule/quant.hpp    GGUF block formats (q4_0 .. q8_K, iq4): quantize / dequantize
+//   joule/quant_blocks.hpp  the GGUF block types alone
+//   joule/onnx_quant.hpp   ONNX QuantizeLinear / DequantizeLinear / DynamicQuantizeLinear
 //   joule/matrix_view.hpp  the non-owning 2-D view kernels take
 //   joule/executor.hpp     sequential, thread_pool, openmp, or your own pool
 //   joule/arch.hpp     the instruction set the kernels were compiled for
@@ -19,5 +22,8 @@
 #include "joule/executor.hpp"
 #include "joule/matmul.hpp"
 #include "joule/matrix_view.hpp"
+#include "joule/onnx_quant.hpp"
+#include "joule/quant.hpp"
+#include "joule/quant_blocks.hpp"
 #include "joule/softmax.hpp"
 #include "joule/version.hpp"

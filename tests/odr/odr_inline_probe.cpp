@@ -4,6 +4,8 @@
 // namespace or carrying its abi tag): a neutral weak symbol is one the linker may share between
 // translation units built for different instruction sets, handing AVX code to a baseline caller.
 // Add every public family's entry points and options structs here as they land.
+#include <cstdint>
+
 #include <joule/joule.hpp>
 
 void odr_inline_probe(float* a, float* c)
@@ -28,6 +30,20 @@ void odr_inline_probe(float* a, float* c)
     state.add(a, 4);
     state.normalize(a, c, 4);
     joule::exp(a, c, 4);
+    joule::block_q4_0 q4[1];
+    joule::quantize(a, q4, 32);
+    joule::dequantize(q4, c, 32);
+    joule::block_q4_K qk[1];
+    joule::quantize(a, qk, 256);
+    joule::dequantize(qk, c, 256);
+    std::int8_t i8[4];
+    joule::quantize_linear(a, i8, 4, 0.5f, 1);
+    joule::dequantize_linear(i8, c, 4, 0.5f, 1);
+    joule::quant_axis axis;
+    axis.size = 4;
+    joule::quantize_linear(a, i8, axis, a, 4);
+    std::uint8_t u8[4];
+    joule::dynamic_quantize_linear(a, u8, 4);
     try
     {
         joule::matmul(A, A, joule::matrix_view<float>(c, 3, 3, 3));

@@ -166,6 +166,14 @@ namespace joule
         {
             return static_cast<U>(a.value);
         }
+        /// a / b correctly rounded on every arch. Use it, not operator/, where the quotient must be
+        /// IEEE's: xsimd (8.1 to 14) divides floats on AArch64 NEON with a reciprocal estimate and
+        /// Newton steps, which is off in the last bits.
+        template <class T>
+        JOULE_ALWAYS_INLINE scalar_batch<T> div(scalar_batch<T> a, scalar_batch<T> b) noexcept
+        {
+            return a.value / b.value;
+        }
         /// Rounds each lane to the nearest integer, ties to even (the default FP environment).
         template <class T>
         JOULE_ALWAYS_INLINE scalar_batch<T> round_nearest(scalar_batch<T> a) noexcept
@@ -200,13 +208,6 @@ namespace joule
 #if defined(__SSE2__) || defined(_M_X64)
             _mm_sfence();
 #endif
-        }
-
-        /// a / b, correctly rounded (IEEE division) on every instruction set.
-        template <class T>
-        JOULE_ALWAYS_INLINE scalar_batch<T> div(scalar_batch<T> a, scalar_batch<T> b) noexcept
-        {
-            return a.value / b.value;
         }
 
         /// Each lane shifted left by N bits (unsigned lanes: no signed overflow).
@@ -431,6 +432,18 @@ namespace joule
             return xsimd::batch_cast<U>(a);
         }
         template <class T, class A>
+        JOULE_ALWAYS_INLINE xsimd::batch<T, A> div(const xsimd::batch<T, A>& a, const xsimd::batch<T, A>& b) noexcept
+        {
+            // xsimd's float division on AArch64 is a reciprocal estimate refined by Newton steps,
+            // up to an ULP off; FDIV is exact.
+#if defined(__ARM_NEON) && defined(__aarch64__)
+            if constexpr (std::is_same<T, float>::value && xsimd::batch<T, A>::size == 4)
+                return vdivq_f32(a, b);
+            else
+#endif
+                return a / b;
+        }
+        template <class T, class A>
         JOULE_ALWAYS_INLINE xsimd::batch<T, A> round_nearest(const xsimd::batch<T, A>& a) noexcept
         {
             return xsimd::nearbyint(a);
@@ -507,18 +520,6 @@ namespace joule
 #endif
             }
             b.store_aligned(p);
-        }
-
-        // xsimd's float division on AArch64 (8.1 to 14) is a reciprocal estimate refined by Newton
-        // steps, up to an ULP off; FDIV is exact.
-        template <class T, class A>
-        JOULE_ALWAYS_INLINE xsimd::batch<T, A> div(const xsimd::batch<T, A>& a, const xsimd::batch<T, A>& b) noexcept
-        {
-#if defined(__ARM_NEON) && defined(__aarch64__)
-            if constexpr (std::is_same<T, float>::value && xsimd::batch<T, A>::size == 4)
-                return vdivq_f32(a, b);
-#endif
-            return a / b;
         }
 
         template <int N, class T, class A>
