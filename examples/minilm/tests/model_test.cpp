@@ -14,7 +14,6 @@
 #include <cstdlib>
 #include <fstream>
 #include <string>
-#include <tuple>
 #include <vector>
 
 #include <joule/arch.hpp>
@@ -155,21 +154,25 @@ TEST_CASE("model: a corrupted copy of the real file is an error naming the tenso
     for (int i = 7; i >= 0; --i)
         header_len = (header_len << 8) | static_cast<unsigned char>(real[static_cast<std::size_t>(i)]);
     const std::string header(real.begin() + 8, real.begin() + 8 + static_cast<std::ptrdiff_t>(header_len));
-    for (const auto& [from, to, message] :
-         {std::tuple<std::string, std::string, std::string>{
-              R"("encoder.layer.3.output.dense.weight":{"dtype":"F32","shape":[384,1536])",
-              R"("encoder.layer.3.output.dense.weight":{"dtype":"F32","shape":[1536,384])",
-              "tensor 'encoder.layer.3.output.dense.weight' has shape [1536, 384], expected [384, 1536]"},
-          {R"("embeddings.LayerNorm.bias":{"dtype":"F32","shape":[384],"data_offsets":[4096,5632]})",
-           R"("embeddings.LayerNorm.bias":{"dtype":"F16","shape":[768],"data_offsets":[4096,5632]})",
-           "tensor 'embeddings.LayerNorm.bias' has dtype F16, expected F32"}})
+    struct edit
     {
-        const auto at = header.find(from);
-        REQUIRE_MESSAGE(at != std::string::npos, "header entry not found: ", from);
+        std::string from, to, message;
+    };
+    const edit edits[] = {
+        {R"("encoder.layer.3.output.dense.weight":{"dtype":"F32","shape":[384,1536])",
+         R"("encoder.layer.3.output.dense.weight":{"dtype":"F32","shape":[1536,384])",
+         "tensor 'encoder.layer.3.output.dense.weight' has shape [1536, 384], expected [384, 1536]"},
+        {R"("embeddings.LayerNorm.bias":{"dtype":"F32","shape":[384],"data_offsets":[4096,5632]})",
+         R"("embeddings.LayerNorm.bias":{"dtype":"F16","shape":[768],"data_offsets":[4096,5632]})",
+         "tensor 'embeddings.LayerNorm.bias' has dtype F16, expected F32"}};
+    for (const edit& e : edits)
+    {
+        const auto at = header.find(e.from);
+        REQUIRE_MESSAGE(at != std::string::npos, "header entry not found: ", e.from);
         std::vector<char> changed = real;
-        std::copy(to.begin(), to.end(), changed.begin() + 8 + static_cast<std::ptrdiff_t>(at));
+        std::copy(e.to.begin(), e.to.end(), changed.begin() + 8 + static_cast<std::ptrdiff_t>(at));
         write(changed);
-        CHECK_THROWS_WITH_AS(minilm::encoder(dir, minilm::weight_type::f32), doctest::Contains(message.c_str()),
+        CHECK_THROWS_WITH_AS(minilm::encoder(dir, minilm::weight_type::f32), doctest::Contains(e.message.c_str()),
                              minilm::model_error);
     }
 }
