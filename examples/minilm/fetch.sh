@@ -52,7 +52,8 @@ if [ "$reference" = 1 ]; then
   if [ ! -x "$dir/venv/bin/python" ]; then
     "$py" -m venv "$dir/venv" || die "creating $dir/venv failed"
   fi
-  # The versions the committed fixture was made with (tests/data/README.md beside this script).
+  # The versions the committed fixture was made with (make_fixture.py records them in
+  # testdata/reference.json, "made_with").
   "$dir/venv/bin/python" -m pip install --quiet --disable-pip-version-check \
     "torch==2.5.1" "sentence-transformers==3.3.1" "transformers==4.46.3" "onnxruntime==1.20.1" "onnx==1.17.0" \
     "numpy<2.2" || die "pip install of the reference packages failed"

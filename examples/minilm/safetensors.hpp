@@ -164,7 +164,7 @@ namespace minilm
                 fail(path_, ": bad header: not valid JSON (", e.what(), ")");
             }
             if (!header.is_object())
-                fail(path_, ": bad header: the JSON is a ", header.type_name(), ", not an object");
+                fail(path_, ": bad header: expected a JSON object, found ", header.type_name());
 
             for (const auto& [name, entry] : header.items())
             {

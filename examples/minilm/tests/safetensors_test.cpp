@@ -74,7 +74,7 @@ TEST_CASE("safetensors: truncated files")
 TEST_CASE("safetensors: bad headers")
 {
     expect_error(file_with("{\"w\": [1, 2", {}), "test.safetensors: bad header: not valid JSON");
-    expect_error(file_with("[1, 2]", {}), "bad header: the JSON is a array, not an object");
+    expect_error(file_with("[1, 2]", {}), "bad header: expected a JSON object, found array");
     expect_error(file_with(R"({"w": 5})", {}), "bad header: tensor 'w' is not an object");
     expect_error(file_with(R"({"w": {"shape": [1], "data_offsets": [0, 4]}})", floats({1})),
                  "bad header: tensor 'w' has no \"dtype\" string");
