@@ -1,0 +1,65 @@
+#!/usr/bin/env python3
+"""Medians and ratios of examples/minilm/bench.sh's JSON lines, as a Markdown table."""
+import json
+import statistics
+import sys
+from collections import defaultdict
+
+
+def main():
+    path, cpu = sys.argv[1], sys.argv[2] if len(sys.argv) > 2 else "?"
+    runs = defaultdict(list)
+    extra = {}
+    loads = []
+    for line in open(path):
+        line = line.strip()
+        if line.startswith("# load"):
+            loads.append(line[2:])
+        if not line.startswith("{"):
+            continue
+        r = json.loads(line)
+        key = (r["engine"], r["weights"], r["threads"])
+        runs[key].append(r)
+        extra[key] = r
+    med = {k: statistics.median(x["sentences_per_s"] for x in v) for k, v in runs.items()}
+    watts = {}  # joule's power figure per thread count (same model for every engine, see below)
+    for k, v in runs.items():
+        if k[0] == "joule" and "joules" in v[0]:
+            watts[k[2]] = statistics.median(x["joules"] / x["seconds"] for x in v)
+    quality = next((r.get("energy_quality") for r in extra.values() if "energy_quality" in r), None)
+    source = next((r.get("energy_source") for r in extra.values() if "energy_source" in r), "none")
+
+    print(f"all-MiniLM-L6-v2, batch 1, median of {len(next(iter(runs.values())))} runs, CPU: {cpu}")
+    print(f"energy: {source} ({quality})")
+    for load in loads:
+        print(f"{load} (1, 5, 15 min load averages; above ~0.5 other work shared the cores and the figures are noisy)")
+    if quality == "estimated":
+        print("  (an estimate from a constant power model: sentences/J ratios equal the sentences/s ratios)")
+    print()
+    print("| engine | weights | threads | sentences/s | sentences/J | x PyTorch | x onnxruntime |")
+    print("|---|---|---|---|---|---|---|")
+    for threads in sorted({k[2] for k in med}):
+        pt, ox = med.get(("pytorch", "f32", threads)), med.get(("onnxruntime", "f32", threads))
+        rows = sorted((k for k in med if k[2] == threads), key=lambda k: (k[0] != "joule", k[0],
+                      ["f32", "f16", "bf16", "q8_0", "q4_0"].index(k[1])))
+        for k in rows:
+            s = med[k]
+            w = watts.get(threads)
+            per_j = f"{s / w:.2f}" if w and (k[0] == "joule" or quality == "estimated") else "n/a"
+            label = k[1] + (" (interim: dequantize + f32 linear)" if k[1] in ("q8_0", "q4_0") else "")
+            print(f"| {k[0]} | {label} | {threads} | {s:.1f} | {per_j} | "
+                  f"{s / pt:.2f} | {s / ox:.2f} |" if pt and ox else f"| {k[0]} | {label} | {threads} | {s:.1f} | {per_j} | | |")
+    print()
+    for threads in sorted({k[2] for k in med}):
+        pt, ox = med.get(("pytorch", "f32", threads)), med.get(("onnxruntime", "f32", threads))
+        f32, q8 = med.get(("joule", "f32", threads)), med.get(("joule", "q8_0", threads))
+        if not (pt and ox and f32 and q8):
+            continue
+        print(f"goals, {threads} thread(s): joule f32 = {f32 / pt:.2f}x PyTorch (goal >= 1.5 at batch 1: "
+              f"{'met' if f32 / pt >= 1.5 else 'MISSED'}), {f32 / ox:.2f}x onnxruntime (goal >= 1.0: "
+              f"{'met' if f32 / ox >= 1.0 else 'MISSED'}); joule q8_0 = {q8 / pt:.2f}x PyTorch (goal >= 2: "
+              f"{'met' if q8 / pt >= 2 else 'MISSED'}, interim path)")
+
+
+if __name__ == "__main__":
+    main()
