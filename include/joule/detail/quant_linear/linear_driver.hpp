@@ -27,6 +27,7 @@
 #include "joule/detail/quant_linear/dot_neon.hpp"
 #include "joule/detail/quant_linear/dot_x86.hpp"
 #include "joule/detail/quant_linear/gemv_fused.hpp"
+#include "joule/detail/quant_linear/gemv_fused_x86.hpp"
 #include "joule/detail/quant_linear/unpack.hpp"
 #include "joule/matrix_view.hpp"
 
