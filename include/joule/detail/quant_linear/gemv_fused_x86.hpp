@@ -11,6 +11,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 
 #include "joule/detail/quant/kquant_ref.hpp"
 #include "joule/detail/quant_linear/dot_x86.hpp"
@@ -88,22 +89,37 @@ namespace joule
             }
         };
 
+        /// q4_K's twelve scale bytes as eight 6-bit scales (bytes 0..7) and eight 6-bit minimums
+        /// (bytes 8..15), all at once (the bit layout of scale_min_k4).
+        JOULE_ALWAYS_INLINE void scales_mins_q4_K(const std::uint8_t* scales, std::uint32_t out[4]) noexcept
+        {
+            std::uint32_t u[3];
+            std::memcpy(u, scales, 12);
+            out[0] = u[0] & 0x3f3f3f3fu;
+            out[1] = (u[2] & 0x0f0f0f0fu) | (((u[0] >> 6) & 0x03030303u) << 4);
+            out[2] = u[1] & 0x3f3f3f3fu;
+            out[3] = ((u[2] >> 4) & 0x0f0f0f0fu) | (((u[1] >> 6) & 0x03030303u) << 4);
+        }
+
         /// q4_K . q8_K over nb super-blocks: per super-block an exact int32 sum of
-        /// sc_j * sum(q * x) over its eight sub-blocks, and the minimums through q8_K's bsums.
+        /// sc_j * sum(q * x) over its eight sub-blocks (madd of the int16 pair sums by sc_j: at
+        /// most 2 * 3840 * 63 per lane), and the minimums through q8_K's bsums.
         JOULE_ALWAYS_INLINE float gemv_row_q4_K(const block_q4_K* w, const block_q8_K* x, std::size_t nb) noexcept
         {
             __m256 acc = _mm256_setzero_ps();
-            float acc_min = 0;
+            __m128 acc_min = _mm_setzero_ps();
             const __m256i low4 = _mm256_set1_epi8(0x0f);
             for (std::size_t i = 0; i < nb; ++i)
             {
                 const block_q4_K& b = w[i];
-                std::uint8_t sc[8], m[8];
-                for (int j = 0; j < 8; ++j)
-                    scale_min_k4(j, b.scales, sc[j], m[j]);
-                std::int32_t sum_min = 0;
-                for (int j = 0; j < 8; ++j)
-                    sum_min += std::int32_t(m[j]) * (std::int32_t(x[i].bsums[2 * j]) + std::int32_t(x[i].bsums[2 * j + 1]));
+                alignas(16) std::uint32_t sm[4];
+                scales_mins_q4_K(b.scales, sm);
+                const __m128i sm16_lo = _mm_cvtepu8_epi16(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(sm)));
+                const __m128i mins16 = _mm_cvtepu8_epi16(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(sm + 2)));
+                const __m128i bsums = _mm_hadd_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(x[i].bsums)),
+                                                     _mm_loadu_si128(reinterpret_cast<const __m128i*>(x[i].bsums + 8)));
+                const __m128i prod_min = _mm_madd_epi16(mins16, bsums);
+                const __m256i scales = _mm256_broadcastsi128_si256(sm16_lo);
                 __m256i sumi = _mm256_setzero_si256();
                 for (int j = 0; j < 4; ++j)
                 {
@@ -112,15 +128,18 @@ namespace joule
                     const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), low4);
                     const __m256i x0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x[i].qs + 64 * j));
                     const __m256i x1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x[i].qs + 64 * j + 32));
-                    const __m256i p0 = _mm256_madd_epi16(_mm256_maddubs_epi16(lo, x0), _mm256_set1_epi16(sc[2 * j]));
-                    const __m256i p1 = _mm256_madd_epi16(_mm256_maddubs_epi16(hi, x1), _mm256_set1_epi16(sc[2 * j + 1]));
+                    const __m256i sc0 = _mm256_shuffle_epi8(scales, _mm256_set1_epi16(short(0x0100 + 0x0202 * (2 * j))));
+                    const __m256i sc1 = _mm256_shuffle_epi8(scales, _mm256_set1_epi16(short(0x0100 + 0x0202 * (2 * j + 1))));
+                    const __m256i p0 = _mm256_madd_epi16(_mm256_maddubs_epi16(lo, x0), sc0);
+                    const __m256i p1 = _mm256_madd_epi16(_mm256_maddubs_epi16(hi, x1), sc1);
                     sumi = _mm256_add_epi32(sumi, _mm256_add_epi32(p0, p1));
                 }
-                const float d = x[i].d * f16_scale(b.d);
-                acc = fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(sumi), acc);
-                acc_min += x[i].d * f16_scale(b.dmin) * static_cast<float>(sum_min);
+                acc = fmadd_ps(_mm256_set1_ps(x[i].d * f16_scale(b.d)), _mm256_cvtepi32_ps(sumi), acc);
+                acc_min = _mm_add_ps(_mm_mul_ps(_mm_set1_ps(x[i].d * f16_scale(b.dmin)), _mm_cvtepi32_ps(prod_min)), acc_min);
             }
-            return hsum_ps(acc) - acc_min;
+            __m128 m = _mm_add_ps(acc_min, _mm_movehl_ps(acc_min, acc_min));
+            m = _mm_add_ss(m, _mm_movehdup_ps(m));
+            return hsum_ps(acc) - _mm_cvtss_f32(m);
         }
 
         template <class A>
