@@ -93,20 +93,25 @@ namespace joule
                 for (std::size_t p = p0; p < p1; ++p)
                 {
                     const std::size_t n0 = p * nr, nn = std::min(nr, N - n0);
+                    // Per column: zb[n] and za' * colsum[n] - K * za' * zb[n] (wrapping).
+                    std::uint32_t col_zb[nr], col_term[nr];
+                    for (std::size_t q = 0; q < nn; ++q)
+                    {
+                        const std::size_t n = n0 + q;
+                        col_zb[q] = static_cast<std::uint32_t>(zb_cols ? std::int32_t(zb_cols[n]) : zb_tensor);
+                        col_term[q] = za_u * colsum[n] - static_cast<std::uint32_t>(K) * za_u * col_zb[q];
+                    }
                     for (std::size_t m0 = 0; m0 < M; m0 += mr)
                     {
                         kernel::run(ap.data() + m0 * kp, kp, bp.data() + p * nr * kp, kp, raw);
                         const std::size_t mm = std::min(mr, M - m0);
                         for (std::size_t r = 0; r < mm; ++r)
+                        {
+                            const std::uint32_t rs = rowsum[m0 + r];
                             for (std::size_t q = 0; q < nn; ++q)
-                            {
-                                const std::size_t m = m0 + r, n = n0 + q;
-                                const std::uint32_t zb =
-                                    static_cast<std::uint32_t>(zb_cols ? std::int32_t(zb_cols[n]) : zb_tensor);
-                                const std::uint32_t v = static_cast<std::uint32_t>(raw[r * nr + q]) - zb * rowsum[m] -
-                                                        za_u * colsum[n] + static_cast<std::uint32_t>(K) * za_u * zb;
-                                c(m, n) = static_cast<std::int32_t>(v);
-                            }
+                                c(m0 + r, n0 + q) = static_cast<std::int32_t>(static_cast<std::uint32_t>(raw[r * nr + q]) -
+                                                                             col_zb[q] * rs - col_term[q]);
+                        }
                     }
                 }
             });
@@ -135,6 +140,13 @@ namespace joule
                            opts.b_zero_points ? b.cols : 0);
             if (c.empty())
                 return;
+            if (a.cols == 0) // an empty sum: no packing, no kernel
+            {
+                for (std::size_t m = 0; m < c.rows; ++m)
+                    for (std::size_t n = 0; n < c.cols; ++n)
+                        c(m, n) = 0;
+                return;
+            }
             int8_matmul_checked<A>(a, b, c, opts.a_zero_point, opts.b_zero_point, opts.b_zero_points, opts.executor);
         }
     } // namespace detail

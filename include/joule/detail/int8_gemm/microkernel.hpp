@@ -41,16 +41,15 @@ namespace joule
             /// c[r * nr + n] = sum over k < kp of a[r * lda + k] * B(k, n).
             static void run(const a_type* a, std::size_t lda, const b_type* b, std::size_t kp, std::int32_t* c) noexcept
             {
-                std::uint32_t acc[mr][nr] = {};
-                for (std::size_t g = 0; g < kp / kg; ++g)
-                    for (std::size_t r = 0; r < mr; ++r)
-                        for (std::size_t n = 0; n < nr; ++n)
-                            for (std::size_t j = 0; j < kg; ++j)
-                                acc[r][n] += static_cast<std::uint32_t>(std::int32_t(a[r * lda + g * kg + j]) *
-                                                                        std::int32_t(b[(g * nr + n) * kg + j]));
                 for (std::size_t r = 0; r < mr; ++r)
                     for (std::size_t n = 0; n < nr; ++n)
-                        c[r * nr + n] = static_cast<std::int32_t>(acc[r][n]);
+                    {
+                        std::uint32_t s = 0; // wraps like the SIMD kernels' int32 lanes
+                        for (std::size_t k = 0; k < kp; ++k)
+                            s += static_cast<std::uint32_t>(std::int32_t(a[r * lda + k]) *
+                                                            std::int32_t(b[(k / kg * nr + n) * kg + k % kg]));
+                        c[r * nr + n] = static_cast<std::int32_t>(s);
+                    }
             }
         };
 
