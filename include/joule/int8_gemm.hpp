@@ -45,6 +45,10 @@ namespace joule
     /// Options of joule::matmul on integers.
     struct int8_gemm_options
     {
+        /// Not an aggregate on purpose (set fields by assignment): the constructor builds the
+        /// default executor and must carry the instruction-set tag, as gemm_options'.
+        JOULE_ARCH_TAG int8_gemm_options() noexcept {}
+
         std::int32_t a_zero_point = 0; ///< in A's range ([0, 255] for uint8, [-128, 127] for int8)
         std::int32_t b_zero_point = 0; ///< in [-128, 127]; used when b_zero_points is null
         /// N per-column zero points of B, or null for the per-tensor b_zero_point.
@@ -55,6 +59,8 @@ namespace joule
     /// A real factor in (0, 1) as multiplier * 2^-31 * 2^-shift (gemmlowp's Q31 representation).
     struct fixed_point_multiplier
     {
+        JOULE_ARCH_TAG fixed_point_multiplier() noexcept {} ///< tagged, as every options struct's
+
         std::int32_t multiplier = 0; ///< in [2^30, 2^31)
         int shift = 0;               ///< right shift, in [0, 31]
     };
