@@ -9,6 +9,7 @@
 #include <cstdint>
 
 #include "joule/detail/config.hpp"
+#include "joule/detail/simd/simd.hpp"
 
 namespace joule
 {
@@ -59,17 +60,25 @@ namespace joule
             }
         };
 
-        /// sum over g < groups of offset[g] * sum[g] (the minimums' share of a dot product).
-        inline float offset_dot(const float* offset, const float* sum, std::size_t groups) noexcept
+        /// sum over g < groups of offset[g] * sum[g] (the minimums' share of a dot product), in
+        /// SIMD registers of arch A: a sixteenth of the dot's length, but in float.
+        template <class A>
+        float offset_dot(const float* offset, const float* sum, std::size_t groups) noexcept
         {
-            float acc[4] = {0, 0, 0, 0};
+            constexpr std::size_t w = simd::width<float, A>;
+            auto acc0 = simd::splat<A>(0.0f), acc1 = acc0;
             std::size_t g = 0;
-            for (; g + 4 <= groups; g += 4)
-                for (std::size_t i = 0; i < 4; ++i)
-                    acc[i] += offset[g + i] * sum[g + i];
+            for (; g + 2 * w <= groups; g += 2 * w)
+            {
+                acc0 = simd::fma(simd::load<A>(offset + g), simd::load<A>(sum + g), acc0);
+                acc1 = simd::fma(simd::load<A>(offset + g + w), simd::load<A>(sum + g + w), acc1);
+            }
+            for (; g + w <= groups; g += w)
+                acc0 = simd::fma(simd::load<A>(offset + g), simd::load<A>(sum + g), acc0);
+            float s = simd::reduce_add(acc0 + acc1);
             for (; g < groups; ++g)
-                acc[0] += offset[g] * sum[g];
-            return (acc[0] + acc[1]) + (acc[2] + acc[3]);
+                s += offset[g] * sum[g];
+            return s;
         }
     } // namespace detail
     JOULE_END_ARCH_NS

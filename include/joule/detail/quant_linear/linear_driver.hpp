@@ -139,7 +139,7 @@ namespace joule
                 {
                     float v = out[r];
                     if (wr[r].offset)
-                        v += offset_dot(wr[r].offset, xr.sum, K / 16);
+                        v += offset_dot<A>(wr[r].offset, xr.sum, K / 16);
                     y(m, n0 + r) = v + extra[r];
                 }
             }
