@@ -29,6 +29,7 @@
 #include "joule/detail/quant_linear/gemv_fused.hpp"
 #include "joule/detail/quant_linear/gemv_fused_x86.hpp"
 #include "joule/detail/quant_linear/unpack.hpp"
+#include "joule/detail/quant_linear/unpack_x86.hpp"
 #include "joule/matrix_view.hpp"
 
 namespace joule
@@ -170,9 +171,9 @@ namespace joule
                 {
                     const std::size_t rows = std::min(weight_tile_rows, j1 - n0);
                     for (std::size_t r = 0; r < rows; ++r)
-                        unpack_weight_row(w + (n0 + r) * w_stride, nb, tile.q.data() + r * K,
-                                          tile.scale.data() + r * (K / 4),
-                                          tile.offset.empty() ? nullptr : tile.offset.data() + r * (K / 16));
+                        unpack_weight_row<A, Block>::run(w + (n0 + r) * w_stride, nb, tile.q.data() + r * K,
+                                                         tile.scale.data() + r * (K / 4),
+                                                         tile.offset.empty() ? nullptr : tile.offset.data() + r * (K / 16));
                     multiply_tile<A, weights_may_hold_int8_min<Block>>(xq, M, tile, rows, n0, y, bias);
                 }
             });

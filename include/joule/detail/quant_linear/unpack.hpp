@@ -22,6 +22,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <type_traits>
 
 #include "joule/detail/quant/dequant_generic.hpp"
@@ -58,15 +59,30 @@ namespace joule
                 scale[i] = s;
         }
 
+        /// unpack_nibbles_32 into a caller's buffer through local copies, so that the compiler
+        /// sees no aliasing between the block's bytes and q (both are char types) and vectorizes.
+        JOULE_ALWAYS_INLINE void nibbles_to_int8(const std::uint8_t* qs_in, int bias, std::int8_t* JOULE_RESTRICT q) noexcept
+        {
+            std::uint8_t qs[16];
+            std::memcpy(qs, qs_in, 16);
+            std::int8_t out[32];
+            for (int j = 0; j < 16; ++j)
+            {
+                out[j] = static_cast<std::int8_t>((qs[j] & 0x0f) - bias);
+                out[j + 16] = static_cast<std::int8_t>((qs[j] >> 4) - bias);
+            }
+            std::memcpy(q, out, 32);
+        }
+
         // ---- unpack_block: one block into q[block_size], scale[block_size / 4], offset[block_size / 16]
         inline void unpack_block(const block_q4_0& b, std::int8_t* q, float* scale, float*) noexcept
         {
-            unpack_nibbles_32(b.qs, 8, q);
+            nibbles_to_int8(b.qs, 8, q);
             set_scale_32(scale, float_of(b.d));
         }
         inline void unpack_block(const block_q4_1& b, std::int8_t* q, float* scale, float* offset) noexcept
         {
-            unpack_nibbles_32(b.qs, 0, q);
+            nibbles_to_int8(b.qs, 0, q);
             set_scale_32(scale, float_of(b.d));
             offset[0] = offset[1] = float_of(b.m);
         }
@@ -85,8 +101,7 @@ namespace joule
         }
         inline void unpack_block(const block_q8_0& b, std::int8_t* q, float* scale, float*) noexcept
         {
-            for (int j = 0; j < 32; ++j)
-                q[j] = b.qs[j];
+            std::memcpy(q, b.qs, 32);
             set_scale_32(scale, float_of(b.d));
         }
         inline void unpack_block(const block_iq4_nl& b, std::int8_t* q, float* scale, float*) noexcept
@@ -144,10 +159,13 @@ namespace joule
             const float d = float_of(b.d), dmin = float_of(b.dmin);
             for (int s = 0; s < 8; ++s)
             {
-                const std::uint8_t* qs = b.qs + 32 * (s / 2);
+                std::uint8_t qs[32];
+                std::int8_t out[32];
+                std::memcpy(qs, b.qs + 32 * (s / 2), 32);
                 const int shift = 4 * (s % 2);
                 for (int l = 0; l < 32; ++l)
-                    q[32 * s + l] = static_cast<std::int8_t>((qs[l] >> shift) & 0xF);
+                    out[l] = static_cast<std::int8_t>((qs[l] >> shift) & 0xF);
+                std::memcpy(q + 32 * s, out, 32);
                 std::uint8_t sc, m;
                 scale_min_k4(s, b.scales, sc, m);
                 set_scale_32(scale + 8 * s, d * static_cast<float>(sc));
@@ -186,15 +204,20 @@ namespace joule
             }
         }
 
-        /// Unpacks `blocks` blocks of a weight row (see the top of this file).
-        template <class Block>
-        void unpack_weight_row(const Block* w, std::size_t blocks, std::int8_t* q, float* scale, float* offset) noexcept
+        /// Unpacks `blocks` blocks of a weight row (see the top of this file). A trait so that
+        /// unpack_x86.hpp can replace it per format; the generic version is the scalar reference.
+        template <class A, class Block, class Enable = void>
+        struct unpack_weight_row
         {
-            constexpr std::size_t bs = Block::block_size;
-            float unused[bs / 16];
-            for (std::size_t i = 0; i < blocks; ++i)
-                unpack_block(w[i], q + i * bs, scale + i * bs / 4, has_weight_offset<Block> ? offset + i * bs / 16 : unused);
-        }
+            static void run(const Block* w, std::size_t blocks, std::int8_t* q, float* scale, float* offset) noexcept
+            {
+                constexpr std::size_t bs = Block::block_size;
+                float unused[bs / 16];
+                for (std::size_t i = 0; i < blocks; ++i)
+                    unpack_block(w[i], q + i * bs, scale + i * bs / 4,
+                                 has_weight_offset<Block> ? offset + i * bs / 16 : unused);
+            }
+        };
 
         // ---- activations: the dot-format blocks expanded into the plain layout -------------------
         JOULE_ALWAYS_INLINE void sums_of_16(const std::int8_t* q, float d, float* sum) noexcept
