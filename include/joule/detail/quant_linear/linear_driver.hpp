@@ -56,18 +56,36 @@ namespace joule
             }
         };
 
-        /// Quantizes every row of x to Dot blocks (kept in `blocks`, M rows of K / block_size) and
+        /// An owned array of trivial T. Not std::vector<T>: for a block type T (a vocabulary type
+        /// of plain namespace joule) std::vector's members would be weak symbols shared across
+        /// instruction sets (tests/odr); this type's members live in the arch namespace.
+        template <class T>
+        class arch_array
+        {
+        public:
+            explicit arch_array(std::size_t n)
+                : p_(n != 0 ? new T[n] : nullptr)
+            {
+            }
+            arch_array(const arch_array&) = delete;
+            arch_array& operator=(const arch_array&) = delete;
+            ~arch_array() { delete[] p_; }
+            T* data() const noexcept { return p_; }
+
+        private:
+            T* p_;
+        };
+
+        /// Quantizes every row of x to Dot blocks (M rows of K / block_size, in `blocks`) and
         /// expands them into `out`.
         template <class A, class Dot>
-        void quantize_activations(const matrix_view<const float>& x, std::vector<Dot>& blocks,
-                                  quantized_activations& out)
+        void quantize_activations(const matrix_view<const float>& x, Dot* blocks, quantized_activations& out)
         {
             const std::size_t M = x.rows, K = x.cols, nb = K / Dot::block_size;
             out.k = K;
             out.q.resize(M * K);
             out.d.resize(M * K / 32);
             out.sum.resize(M * K / 16);
-            blocks.resize(M * nb);
             std::vector<float> gathered(x.col_stride == 1 ? 0 : K);
             for (std::size_t m = 0; m < M; ++m)
             {
@@ -78,7 +96,7 @@ namespace joule
                         gathered[k] = x(m, k);
                     row = gathered.data();
                 }
-                Dot* b = blocks.data() + m * nb;
+                Dot* b = blocks + m * nb;
                 quantize_blocks<A, Dot>(row, b, nb);
                 for (std::size_t i = 0; i < nb; ++i)
                 {
@@ -152,9 +170,9 @@ namespace joule
         {
             using Dot = typename Block::dot_block;
             const std::size_t M = x.rows, K = x.cols, nb = K / Block::block_size;
-            std::vector<Dot> blocks;
+            arch_array<Dot> blocks(M * nb);
             quantized_activations xq;
-            quantize_activations<A, Dot>(x, blocks, xq);
+            quantize_activations<A, Dot>(x, blocks.data(), xq);
             const double ops = 2.0 * double(M) * double(N) * double(K);
             if (M == 1 && gemv_fused<A, Block>::available)
             {
