@@ -6,6 +6,8 @@
 //   joule/softmax.hpp  softmax, log_softmax, online_softmax, exp
 //   joule/quant.hpp    GGUF block formats (q4_0 .. q8_K, iq4): quantize / dequantize
 //   joule/quant_blocks.hpp  the GGUF block types alone
+//   joule/quant_linear.hpp  linear (Y = X * W^T + bias) with GGUF-quantized weights
+//   joule/int8_gemm.hpp    integer matmul (uint8 / int8 with zero points -> int32), requantize
 //   joule/onnx_quant.hpp   ONNX QuantizeLinear / DequantizeLinear / DynamicQuantizeLinear
 //   joule/matrix_view.hpp  the non-owning 2-D view kernels take
 //   joule/executor.hpp     sequential, thread_pool, openmp, or your own pool
@@ -20,10 +22,12 @@
 #include "joule/energy.hpp"
 #include "joule/error.hpp"
 #include "joule/executor.hpp"
+#include "joule/int8_gemm.hpp"
 #include "joule/matmul.hpp"
 #include "joule/matrix_view.hpp"
 #include "joule/onnx_quant.hpp"
 #include "joule/quant.hpp"
 #include "joule/quant_blocks.hpp"
+#include "joule/quant_linear.hpp"
 #include "joule/softmax.hpp"
 #include "joule/version.hpp"

@@ -73,6 +73,10 @@ namespace joule
         /// N floats added to every row of Y, or null for none. Must not overlap Y.
         const float* bias = nullptr;
         executor_ref executor; ///< who runs the tiles (sequential by default)
+        /// Quantized W only (joule/quant_linear.hpp), the accuracy mode: dequantize W to float
+        /// and use the float kernels with X unquantized, instead of quantizing X and taking
+        /// integer dot products. Slower, and needs N * K floats of scratch.
+        bool dequantize_weights = false;
     };
 
     /// B (K x N) in the micro-kernel's layout, built once by joule::pack and reused by every

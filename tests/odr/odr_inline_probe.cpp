@@ -44,6 +44,21 @@ void odr_inline_probe(float* a, float* c)
     joule::quantize_linear(a, i8, axis, a, 4);
     std::uint8_t u8[4];
     joule::dynamic_quantize_linear(a, u8, 4);
+    joule::linear_options lq;
+    lq.dequantize_weights = false;
+    const joule::qmatrix_view<const joule::block_q4_0> W(q4, 1, 32);
+    joule::linear(joule::matrix_view<const float>(a, 1, 32), W, joule::matrix_view<float>(c, 1, 1), lq);
+    joule::linear(joule::matrix_view<const float>(a, 1, 256),
+                  joule::qmatrix_view<const joule::block_q4_K>(qk, 1, 256), joule::matrix_view<float>(c, 1, 1));
+    joule::int8_gemm_options io;
+    io.a_zero_point = 3;
+    std::int32_t acc[4] = {};
+    joule::matmul(joule::matrix_view<const std::uint8_t>(u8, 2, 2), joule::matrix_view<const std::int8_t>(i8, 2, 2),
+                  joule::matrix_view<std::int32_t>(acc, 2, 2), io);
+    joule::matmul(joule::matrix_view<const std::int8_t>(i8, 2, 2), joule::matrix_view<const std::int8_t>(i8, 2, 2),
+                  joule::matrix_view<std::int32_t>(acc, 2, 2));
+    joule::requantize(acc, i8, 4, 0.5f, 0);
+    joule::requantize(acc, u8, 4, joule::fixed_point_multiplier_of(0.25), 0);
     try
     {
         joule::matmul(A, A, joule::matrix_view<float>(c, 3, 3, 3));
