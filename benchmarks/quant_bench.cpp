@@ -9,7 +9,8 @@
 // - ggml, when scripts/ggml_peer.sh has built it (scripts/bench.sh --ggml): its CPU quantizer
 //   (from_float: the SIMD one ggml uses for activations, which rounds q8 ties to even) and its
 //   dequantizer (to_float), i.e. what test-quantize-perf times; plus its q4_0 x q8_0 and
-//   q4_K x q8_K dot products as the reference for joule's future quantized linear layer.
+//   q4_K x q8_K dot products (vec_dot rows; joule's quantized linear layer is timed against ggml
+//   in quant_linear_bench.cpp).
 // The "bytes" counter is those f32 bytes (what the goals count); out of cache the frame's
 // % of limit is taken against the measured single-core read (quantize) or triad (dequantize)
 // bandwidth.
