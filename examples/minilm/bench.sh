@@ -10,8 +10,8 @@
 # timed part so that no other benchmark shares the cores. Each figure is the median of N
 # repetitions (default 3) of at least S seconds (default 1.5). Results: build/minilm/bench/.
 #
-# q8_0 and q4_0 run joule's INTERIM quantized path (dequantize + float linear; see weights.hpp)
-# until the quantized linear layer lands: their speed is not what a quantized kernel would give.
+# q8_0 and q4_0 run twice: with float activations (the example's default: weights dequantized
+# per call) and with q8_0 activations (ggml's integer path); see weights.hpp.
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/../../scripts/lib/common.sh"
 
@@ -41,6 +41,9 @@ timed_run() {
     for threads in 1 "$all"; do
       for w in f32 f16 bf16 q8_0 q4_0; do
         "$binary" --model "$data/model" --weights "$w" --threads "$threads" --bench "$seconds" "$sentences"
+      done
+      for w in q8_0 q4_0; do
+        "$binary" --model "$data/model" --weights "$w" --activations q8_0 --threads "$threads" --bench "$seconds" "$sentences"
       done
       "$data/venv/bin/python" "$here/bench_peers.py" --model "$data/model" --onnx "$data/onnx/model.onnx" \
         --threads "$threads" --seconds "$seconds" "$sentences" 2>/dev/null

@@ -36,9 +36,11 @@ namespace minilm
     class encoder
     {
     public:
-        /// Loads `dir`/model.safetensors and converts the linear layers to `type`.
-        encoder(const std::string& dir, weight_type type)
+        /// Loads `dir`/model.safetensors and converts the linear layers to `type`; `acts` says
+        /// how q8_0 / q4_0 layers treat their input (weights.hpp).
+        encoder(const std::string& dir, weight_type type, activations acts = activations::f32)
             : type_(type)
+            , activations_(acts)
         {
             const safetensors_file f(dir + "/model.safetensors");
             constexpr std::size_t H = config::hidden;
@@ -59,17 +61,18 @@ namespace minilm
                     qkv.insert(qkv.end(), w.begin(), w.end());
                     qkv_bias.insert(qkv_bias.end(), b.begin(), b.end());
                 }
-                L.qkv = linear_weight(qkv, 3 * H, H, qkv_bias, type);
-                L.attention_out = dense(f, p + "attention.output.dense", H, H, type);
+                L.qkv = linear_weight(qkv, 3 * H, H, qkv_bias, type, acts);
+                L.attention_out = dense(f, p + "attention.output.dense", H, H, type, acts);
                 L.attention_norm = norm(f, p + "attention.output.LayerNorm");
-                L.ffn_in = dense(f, p + "intermediate.dense", config::ffn, H, type);
-                L.ffn_out = dense(f, p + "output.dense", H, config::ffn, type);
+                L.ffn_in = dense(f, p + "intermediate.dense", config::ffn, H, type, acts);
+                L.ffn_out = dense(f, p + "output.dense", H, config::ffn, type, acts);
                 L.ffn_norm = norm(f, p + "output.LayerNorm");
                 layers_.push_back(std::move(L));
             }
         }
 
         weight_type type() const { return type_; }
+        activations activation_mode() const { return activations_; }
 
         /// Bytes of the linear layers' weights (the part the weight type changes).
         std::size_t linear_bytes() const
@@ -155,9 +158,9 @@ namespace minilm
             return {f32(f, prefix + ".weight", {config::hidden}), f32(f, prefix + ".bias", {config::hidden})};
         }
         static linear_weight dense(const safetensors_file& f, const std::string& prefix, std::size_t n, std::size_t k,
-                                   weight_type type)
+                                   weight_type type, activations acts)
         {
-            return linear_weight(f32(f, prefix + ".weight", {n, k}), n, k, f32(f, prefix + ".bias", {n}), type);
+            return linear_weight(f32(f, prefix + ".weight", {n, k}), n, k, f32(f, prefix + ".bias", {n}), type, acts);
         }
 
         /// x = LayerNorm(x + residual) row by row (residual may be null).
@@ -236,6 +239,7 @@ namespace minilm
         }
 
         weight_type type_;
+        activations activations_;
         std::vector<float> word_, position_, token_type_;
         layer_norm_params embed_norm_;
         std::vector<layer> layers_;

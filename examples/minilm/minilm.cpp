@@ -1,8 +1,11 @@
 // minilm: sentence embeddings from all-MiniLM-L6-v2 on joule kernels.
 //
-//   minilm [--model DIR] [--weights f32|f16|bf16|q8_0|q4_0] [--threads N] [--tokens] [FILE]
+//   minilm [--model DIR] [--weights f32|f16|bf16|q8_0|q4_0] [--activations f32|q8_0] [--threads N]
+//          [--tokens] [FILE]
 //       One line of FILE (default: standard input) per sentence; prints one line per sentence:
-//       its 384 embedding values (or, with --tokens, its token ids).
+//       its 384 embedding values (or, with --tokens, its token ids). --activations says how the
+//       q8_0 / q4_0 layers treat their input (weights.hpp): f32 (default, accurate) or q8_0
+//       (rounded to q8_0 blocks and multiplied by integer dot products, as ggml does).
 //   minilm ... --bench SECONDS [FILE]
 //       Embeds the sentences one at a time (batch 1), over and over for at least SECONDS after one
 //       warm-up pass, and prints one JSON line: sentences/s and, from joule's energy meter,
@@ -32,6 +35,7 @@ namespace
         std::string model = "build/minilm/model";
         std::string input;
         minilm::weight_type type = minilm::weight_type::f32;
+        minilm::activations acts = minilm::activations::f32;
         std::size_t threads = 1;
         bool tokens = false;
         double bench_seconds = 0;
@@ -40,8 +44,8 @@ namespace
     [[noreturn]] void usage(const char* message)
     {
         std::fprintf(stderr,
-                     "minilm: %s\nusage: minilm [--model DIR] [--weights f32|f16|bf16|q8_0|q4_0] [--threads N] "
-                     "[--tokens] [--bench SECONDS] [FILE]\n",
+                     "minilm: %s\nusage: minilm [--model DIR] [--weights f32|f16|bf16|q8_0|q4_0] [--activations f32|q8_0] "
+                     "[--threads N] [--tokens] [--bench SECONDS] [FILE]\n",
                      message);
         std::exit(2);
     }
@@ -61,6 +65,8 @@ namespace
                 a.model = value();
             else if (arg == "--weights")
                 a.type = minilm::parse_weight_type(value());
+            else if (arg == "--activations")
+                a.acts = minilm::parse_activations(value());
             else if (arg == "--threads")
                 a.threads = std::stoul(value());
             else if (arg == "--tokens")
@@ -123,8 +129,9 @@ namespace
             std::printf(", \"joules\": %.4f, \"sentences_per_joule\": %.4f, \"energy_source\": \"%s\", \"energy_quality\": \"%s\"",
                         d.joules, static_cast<double>(sentences) / d.joules, d.source.c_str(),
                         joule::energy::to_string(d.quality));
-        std::printf(", \"interim_quantized_path\": %s}\n",
-                    a.type == minilm::weight_type::q8_0 || a.type == minilm::weight_type::q4_0 ? "true" : "false");
+        if (a.type == minilm::weight_type::q8_0 || a.type == minilm::weight_type::q4_0)
+            std::printf(", \"activations\": \"%s\"", minilm::to_string(a.acts));
+        std::printf("}\n");
         return 0;
     }
 
@@ -145,7 +152,7 @@ namespace
             }
             return 0;
         }
-        const minilm::encoder enc(a.model, a.type);
+        const minilm::encoder enc(a.model, a.type, a.acts);
         std::unique_ptr<joule::thread_pool> pool;
         joule::executor_ref executor;
         std::size_t threads = 1;

