@@ -18,34 +18,14 @@
 #include <joule/executor.hpp>
 #include <joule/quant_linear.hpp>
 
+#include "support/block_names.hpp"
 #include "support/buffer.hpp"
 
 namespace
 {
+    using joule_test::format_name;
     using joule::matrix_view;
     using joule::qmatrix_view;
-
-    template <class Block>
-    const char* format_name();
-#define FORMAT_NAME(name)                                                                          \
-    template <>                                                                                    \
-    const char* format_name<joule::block_##name>()                                                 \
-    {                                                                                              \
-        return #name;                                                                              \
-    }
-    FORMAT_NAME(q4_0)
-    FORMAT_NAME(q4_1)
-    FORMAT_NAME(q5_0)
-    FORMAT_NAME(q5_1)
-    FORMAT_NAME(q8_0)
-    FORMAT_NAME(q2_K)
-    FORMAT_NAME(q3_K)
-    FORMAT_NAME(q4_K)
-    FORMAT_NAME(q5_K)
-    FORMAT_NAME(q6_K)
-    FORMAT_NAME(iq4_nl)
-    FORMAT_NAME(iq4_xs)
-#undef FORMAT_NAME
 
     bool qemu_like_slow()
     {

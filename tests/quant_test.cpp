@@ -17,6 +17,7 @@
 #include <joule/executor.hpp>
 #include <joule/quant.hpp>
 
+#include "support/block_names.hpp"
 #include "support/buffer.hpp"
 #include "support/data.hpp"
 #include "support/quant_reference.hpp"
@@ -25,30 +26,7 @@ using joule_test::bits_of;
 
 namespace
 {
-    template <class Block>
-    const char* format_name();
-#define FORMAT_NAME(name)                                                                          \
-    template <>                                                                                    \
-    const char* format_name<joule::block_##name>()                                                 \
-    {                                                                                              \
-        return #name;                                                                              \
-    }
-    FORMAT_NAME(q4_0)
-    FORMAT_NAME(q4_1)
-    FORMAT_NAME(q5_0)
-    FORMAT_NAME(q5_1)
-    FORMAT_NAME(q8_0)
-    FORMAT_NAME(q8_1)
-    FORMAT_NAME(q2_K)
-    FORMAT_NAME(q3_K)
-    FORMAT_NAME(q4_K)
-    FORMAT_NAME(q5_K)
-    FORMAT_NAME(q6_K)
-    FORMAT_NAME(q8_K)
-    FORMAT_NAME(iq4_nl)
-    FORMAT_NAME(iq4_xs)
-#undef FORMAT_NAME
-
+    using joule_test::format_name;
     const char* const golden_cases[] = {"cos4096", "normal4096", "mixed1024"};
 
     template <class Block>

@@ -11,6 +11,10 @@
 void odr_inline_probe(float* a, float* c)
 {
     joule::matrix_view<const float> A(a, 4, 4, 4);
+    joule::matrix_view<float> empty_view; // the default constructors too
+    joule::qmatrix_view<const joule::block_q8_0> empty_qview;
+    (void)empty_view;
+    (void)empty_qview;
     joule::matrix_view<float> C(c, 4, 4, 4);
     joule::gemm_options g;
     g.alpha = 2;
