@@ -4,7 +4,12 @@
 // JOULE_DISPATCH_KERNELS lists every dispatched kernel once: X(field, signature, implementation).
 // The table type is arch-neutral (plain function pointers over arch-neutral types), so every
 // translation unit sees the same type; `implementation` is only expanded inside the per-level
-// translation units, where it names that level's instantiation.
+// translation units, where it names that level's instantiation (parenthesised when it has
+// commas).
+//
+// What is dispatched is the work behind the argument checks: the entry points check their
+// arguments in the caller's translation unit and then call through the table, so a call that
+// fails its checks never selects a level.
 #pragma once
 
 #include <cstddef>
@@ -13,12 +18,76 @@
 
 #include "joule/arch.hpp"
 
+namespace joule
+{
+    // Declared only: convert.hpp includes this header and must not pull in the others.
+    struct f16;
+    struct bf16;
+    template <class T>
+    struct matrix_view;
+    template <class T>
+    class packed_matrix;
+    class executor_ref;
+
+    namespace dispatch
+    {
+        /// C and the scalars of one product (C = alpha * A * B + beta * C + bias), as the
+        /// dispatched matmul kernels take them; shapes come from the views.
+        struct product_args
+        {
+            float* c;
+            std::size_t rsc, csc; ///< C's row and column strides
+            float alpha, beta;
+            const float* bias; ///< N floats or null
+            const executor_ref* executor; ///< never null
+        };
+
+        /// A level's matmul register tile (mr x nr) and loop blocks, for tests that need to
+        /// reach every edge of the kernels that actually run.
+        struct matmul_tiling
+        {
+            std::size_t mr, nr;
+            std::size_t kc, mc, nc, nc_small;
+        };
+    } // namespace dispatch
+} // namespace joule
+
+// The (A, B) element type pairs of matmul and linear, and the B types of pack.
+#define JOULE_DISPATCH_MATMUL_PAIRS(P)                                                                                 \
+    P(float, float) P(float, f16) P(float, bf16) P(f16, float) P(f16, f16) P(f16, bf16) P(bf16, float) P(bf16, f16)   \
+        P(bf16, bf16)
+#define JOULE_DISPATCH_MATMUL_TYPES(P) P(float) P(f16) P(bf16)
+
 // clang-format off
+#define JOULE_DISPATCH_MATMUL_PAIR_KERNELS(X, TA, TB)                                                                  \
+    X(matmul_##TA##_##TB,                                                                                              \
+      void(const ::joule::matrix_view<const TA>&, const ::joule::matrix_view<const TB>&,                               \
+           const ::joule::dispatch::product_args&),                                                                    \
+      (detail::matmul_kernel<simd::native_arch, TA, TB>))                                                              \
+    X(matmul_packed_##TA##_##TB,                                                                                       \
+      void(const ::joule::matrix_view<const TA>&, const ::joule::packed_matrix<TB>&,                                   \
+           const ::joule::dispatch::product_args&),                                                                    \
+      (detail::matmul_packed_kernel<simd::native_arch, TA, TB>))
+#define JOULE_DISPATCH_PACK_KERNEL(X, TB)                                                                              \
+    X(pack_##TB, ::joule::packed_matrix<TB>(const ::joule::matrix_view<const TB>&),                                    \
+      (detail::pack_kernel<simd::native_arch, TB>))
+
 #define JOULE_DISPATCH_KERNELS(X)                                                                                      \
     X(f32_to_f16_row, void(const float*, std::uint16_t*, std::size_t), detail::f32_to_f16_row<simd::native_arch>)     \
     X(f16_to_f32_row, void(const std::uint16_t*, float*, std::size_t), detail::f16_to_f32_row<simd::native_arch>)     \
     X(f32_to_bf16_row, void(const float*, std::uint16_t*, std::size_t), detail::f32_to_bf16_row<simd::native_arch>)   \
-    X(bf16_to_f32_row, void(const std::uint16_t*, float*, std::size_t), detail::bf16_to_f32_row<simd::native_arch>)
+    X(bf16_to_f32_row, void(const std::uint16_t*, float*, std::size_t), detail::bf16_to_f32_row<simd::native_arch>)   \
+    JOULE_DISPATCH_MATMUL_KERNELS(X)
+
+#define JOULE_DISPATCH_MATMUL_KERNELS(X)                                                                               \
+    JOULE_DISPATCH_MATMUL_PAIR_KERNELS(X, float, float) JOULE_DISPATCH_MATMUL_PAIR_KERNELS(X, float, f16)              \
+    JOULE_DISPATCH_MATMUL_PAIR_KERNELS(X, float, bf16) JOULE_DISPATCH_MATMUL_PAIR_KERNELS(X, f16, float)               \
+    JOULE_DISPATCH_MATMUL_PAIR_KERNELS(X, f16, f16) JOULE_DISPATCH_MATMUL_PAIR_KERNELS(X, f16, bf16)                   \
+    JOULE_DISPATCH_MATMUL_PAIR_KERNELS(X, bf16, float) JOULE_DISPATCH_MATMUL_PAIR_KERNELS(X, bf16, f16)                \
+    JOULE_DISPATCH_MATMUL_PAIR_KERNELS(X, bf16, bf16)                                                                  \
+    JOULE_DISPATCH_PACK_KERNEL(X, float) JOULE_DISPATCH_PACK_KERNEL(X, f16) JOULE_DISPATCH_PACK_KERNEL(X, bf16)        \
+    X(matmul_tiling_get, ::joule::dispatch::matmul_tiling(), detail::matmul_tiling_of<simd::native_arch>)             \
+    X(matmul_tiling_set, void(const ::joule::dispatch::matmul_tiling&), detail::set_matmul_tiling<simd::native_arch>)
 // clang-format on
 
 namespace joule
@@ -36,12 +105,39 @@ namespace joule
         /// The table in use; chosen at the first call (defined by joule_enable_dispatch's
         /// generated selector, once per program).
         const kernel_table& active();
+
+        /// The fields of the matmul kernels for element types TA and TB (pointers to members),
+        /// for entry points templated on the types.
+        template <class TA, class TB>
+        struct matmul_fields;
+        template <class TB>
+        struct pack_field;
+#define JOULE_DISPATCH_MATMUL_FIELDS(TA, TB)                                                                           \
+    template <>                                                                                                        \
+    struct matmul_fields<TA, TB>                                                                                       \
+    {                                                                                                                  \
+        static constexpr auto plain = &kernel_table::matmul_##TA##_##TB;                                               \
+        static constexpr auto packed = &kernel_table::matmul_packed_##TA##_##TB;                                       \
+    };
+#define JOULE_DISPATCH_PACK_FIELD(TB)                                                                                  \
+    template <>                                                                                                        \
+    struct pack_field<TB>                                                                                              \
+    {                                                                                                                  \
+        static constexpr auto field = &kernel_table::pack_##TB;                                                        \
+    };
+        JOULE_DISPATCH_MATMUL_PAIRS(JOULE_DISPATCH_MATMUL_FIELDS)
+        JOULE_DISPATCH_MATMUL_TYPES(JOULE_DISPATCH_PACK_FIELD)
+#undef JOULE_DISPATCH_MATMUL_FIELDS
+#undef JOULE_DISPATCH_PACK_FIELD
     } // namespace dispatch
 } // namespace joule
 
 /// In a public entry point: the dispatched kernel when runtime dispatch is on, else `direct`.
+/// JOULE_DISPATCHED_MEMBER takes a pointer to a kernel_table member (see matmul_fields).
 #if defined(JOULE_DISPATCH)
 #define JOULE_DISPATCHED(field, ...) (::joule::dispatch::active().field)
+#define JOULE_DISPATCHED_MEMBER(member, ...) (::joule::dispatch::active().*(member))
 #else
 #define JOULE_DISPATCHED(field, ...) (__VA_ARGS__)
+#define JOULE_DISPATCHED_MEMBER(member, ...) (__VA_ARGS__)
 #endif

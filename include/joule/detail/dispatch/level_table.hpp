@@ -19,7 +19,7 @@ namespace joule
         {
             dispatch::kernel_table t;
             t.info = compiled_arch();
-#define JOULE_DISPATCH_FILL_FIELD(field, signature, implementation) t.field = &implementation;
+#define JOULE_DISPATCH_FILL_FIELD(field, signature, implementation) t.field = implementation;
             JOULE_DISPATCH_KERNELS(JOULE_DISPATCH_FILL_FIELD)
 #undef JOULE_DISPATCH_FILL_FIELD
             return t;
