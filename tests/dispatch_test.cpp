@@ -41,7 +41,7 @@ namespace
         {"neon", "aarch64_neon", 4, 12},
         {"dotprod", "aarch64_neon_dotprod", 4, 12},
         {"i8mm", "aarch64_neon_dotprod_i8mm", 4, 12},
-        {"armv7-neon", "armv7_neon_vfpv4", 4, 12},
+        {"armv7-neon", "armv7_neon_vfpv4", 4, 8}, // the generic 6 x 8 tile (tile_neon.hpp is AArch64 only)
         {"arm", "arm_generic", 1, 4},
     };
 
