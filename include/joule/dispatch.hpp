@@ -49,7 +49,7 @@ namespace joule
     inline arch_info active_arch()
     {
 #if defined(JOULE_DISPATCH)
-        return dispatch::active().info;
+        return detail::dispatched_table().info;
 #else
         return compiled_arch();
 #endif

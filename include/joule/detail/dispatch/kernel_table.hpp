@@ -12,6 +12,7 @@
 // fails its checks never selects a level.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <type_traits>
@@ -103,8 +104,13 @@ namespace joule
         };
 
         /// The table in use; chosen at the first call (defined by joule_enable_dispatch's
-        /// generated selector, once per program).
+        /// generated selector, once per program). Entry points read current_table first.
         const kernel_table& active();
+
+        /// The table in use once chosen, null before; written only by the selector (at the first
+        /// call, and by force_arch). Inline so that a dispatched call costs one load, a test
+        /// and the indirect call, rather than a call into the selector.
+        inline std::atomic<const kernel_table*> current_table{nullptr};
 
         /// The fields of the matmul kernels for element types TA and TB (pointers to members),
         /// for entry points templated on the types.
@@ -132,11 +138,26 @@ namespace joule
     } // namespace dispatch
 } // namespace joule
 
+namespace joule
+{
+    JOULE_BEGIN_ARCH_NS
+    namespace detail
+    {
+        /// dispatch::active() with its fast path inline: the table once it has been chosen.
+        inline const dispatch::kernel_table& dispatched_table()
+        {
+            const dispatch::kernel_table* t = dispatch::current_table.load(std::memory_order_acquire);
+            return JOULE_LIKELY(t != nullptr) ? *t : dispatch::active();
+        }
+    } // namespace detail
+    JOULE_END_ARCH_NS
+} // namespace joule
+
 /// In a public entry point: the dispatched kernel when runtime dispatch is on, else `direct`.
 /// JOULE_DISPATCHED_MEMBER takes a pointer to a kernel_table member (see matmul_fields).
 #if defined(JOULE_DISPATCH)
-#define JOULE_DISPATCHED(field, ...) (::joule::dispatch::active().field)
-#define JOULE_DISPATCHED_MEMBER(member, ...) (::joule::dispatch::active().*(member))
+#define JOULE_DISPATCHED(field, ...) (::joule::detail::dispatched_table().field)
+#define JOULE_DISPATCHED_MEMBER(member, ...) (::joule::detail::dispatched_table().*(member))
 #else
 #define JOULE_DISPATCHED(field, ...) (__VA_ARGS__)
 #define JOULE_DISPATCHED_MEMBER(member, ...) (__VA_ARGS__)

@@ -83,15 +83,15 @@ namespace joule
 
             const dispatch::kernel_table& active()
             {
-                if (const dispatch::kernel_table* t = current_.load(std::memory_order_acquire))
+                if (const dispatch::kernel_table* t = dispatch::current_table.load(std::memory_order_acquire))
                     return *t;
                 std::lock_guard<std::mutex> lock(mutex_);
-                if (const dispatch::kernel_table* t = current_.load(std::memory_order_acquire))
+                if (const dispatch::kernel_table* t = dispatch::current_table.load(std::memory_order_acquire))
                     return *t;
                 const char* forced = std::getenv("JOULE_ARCH");
                 const dispatch::kernel_table* t =
                     (forced && *forced) ? &choose("dispatch", "JOULE_ARCH=", forced) : &best_usable();
-                current_.store(t, std::memory_order_release);
+                dispatch::current_table.store(t, std::memory_order_release);
                 return *t;
             }
 
@@ -100,7 +100,8 @@ namespace joule
                 if (level == nullptr)
                     fail("force_arch", "level is null");
                 const dispatch::kernel_table& t = choose("force_arch", "level ", level);
-                current_.store(&t, std::memory_order_release);
+                std::lock_guard<std::mutex> lock(mutex_); // not undone by a first choice in flight
+                dispatch::current_table.store(&t, std::memory_order_release);
             }
 
             std::vector<std::string> compiled() const
@@ -165,7 +166,6 @@ namespace joule
 
             const dispatch::level_entry (&levels_)[N];
             const cpu_features cpu_;
-            std::atomic<const dispatch::kernel_table*> current_{nullptr};
             std::mutex mutex_;
         };
     } // namespace detail

@@ -343,7 +343,7 @@ namespace joule
         std::size_t active_panel_width()
         {
 #if defined(JOULE_DISPATCH)
-            return dispatch::active().matmul_tiling_get().nr;
+            return detail::dispatched_table().matmul_tiling_get().nr;
 #else
             return tile_shape<A>::nr;
 #endif
@@ -353,7 +353,7 @@ namespace joule
         inline const char* active_isa_name()
         {
 #if defined(JOULE_DISPATCH)
-            return dispatch::active().info.isa;
+            return detail::dispatched_table().info.isa;
 #else
             return JOULE_ARCH_NAME;
 #endif
