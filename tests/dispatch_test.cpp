@@ -18,6 +18,7 @@
 #include <joule/convert.hpp>
 #include <joule/dispatch.hpp>
 #include <joule/matmul.hpp>
+#include <joule/softmax.hpp>
 
 namespace
 {
@@ -93,6 +94,35 @@ namespace
         return back[0] == 1.0f && back[1] == -2.5f && g[4].bits == 0x4049;
     }
 
+    /// softmax, log_softmax, exp and online_softmax of one row against a double reference.
+    bool softmax_works(std::size_t n)
+    {
+        std::vector<float> x(n), y(n), ly(n), e(n), oy(n);
+        for (std::size_t i = 0; i < n; ++i)
+            x[i] = float(int(i % 17) - 8) * 0.37f;
+        joule::softmax(x.data(), y.data(), n);
+        joule::log_softmax(x.data(), ly.data(), n);
+        joule::exp(x.data(), e.data(), n);
+        joule::online_softmax online;
+        online.add(x.data(), n / 3);
+        online.add(x.data() + n / 3, n - n / 3);
+        online.normalize(x.data(), oy.data(), n);
+        double max = x[0], sum = 0;
+        for (float v : x)
+            max = std::max(max, double(v));
+        for (float v : x)
+            sum += std::exp(double(v) - max);
+        for (std::size_t i = 0; i < n; ++i)
+        {
+            const double p = std::exp(double(x[i]) - max) / sum;
+            const double lp = double(x[i]) - max - std::log(sum);
+            if (std::fabs(y[i] - p) > 1e-6 * p || std::fabs(oy[i] - p) > 1e-6 * p || std::fabs(ly[i] - lp) > 1e-6 ||
+                std::fabs(e[i] - std::exp(double(x[i]))) > 1e-6 * std::exp(double(x[i])))
+                return false;
+        }
+        return true;
+    }
+
     bool contains(const std::vector<std::string>& names, const std::string& name)
     {
         return std::find(names.begin(), names.end(), name) != names.end();
@@ -149,6 +179,8 @@ TEST_CASE("forcing each usable level runs that level's kernels")
         CHECK(convert_works());
         CHECK(matmul_works(7, 2 * e->panel_width + 3, 13));
         CHECK(matmul_works(1, 33, 9)); // GEMV
+        CHECK(softmax_works(128));
+        CHECK(softmax_works(1000));
     }
 }
 

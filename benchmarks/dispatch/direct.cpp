@@ -2,6 +2,7 @@
 // level's flags (benchmarks/CMakeLists.txt); JOULE_BENCH_DIRECT_ID names this copy's entry.
 #include <joule/convert.hpp>
 #include <joule/matmul.hpp>
+#include <joule/softmax.hpp>
 
 #include "dispatch/dispatch_kernels.hpp"
 
@@ -20,6 +21,7 @@ namespace
     {
         joule::convert(x, reinterpret_cast<joule::f16*>(y), n);
     }
+    void softmax(const float* x, float* y, std::size_t n) { joule::softmax(x, y, n); }
 } // namespace
 
 #define JOULE_BENCH_CAT2(a, b) a##b
@@ -27,6 +29,6 @@ namespace
 
 const joule_bench_dispatch::calls& JOULE_BENCH_CAT(joule_bench_direct_, JOULE_BENCH_DIRECT_ID)()
 {
-    static const joule_bench_dispatch::calls c{JOULE_ARCH_LEVEL, &sgemm, &f32_to_f16};
+    static const joule_bench_dispatch::calls c{JOULE_ARCH_LEVEL, &sgemm, &f32_to_f16, &softmax};
     return c;
 }

@@ -20,6 +20,8 @@ namespace joule_bench_dispatch
         void (*sgemm)(const float* a, const float* b, float* c, std::size_t n);
         /// y = f16(x), n elements (y as f16 bits).
         void (*f32_to_f16)(const float* x, std::uint16_t* y, std::size_t n);
+        /// y = softmax(x), one row of n floats.
+        void (*softmax)(const float* x, float* y, std::size_t n);
     };
 
     /// Through runtime dispatch; `level` is the one dispatch chose.

@@ -3,6 +3,7 @@
 #include <joule/convert.hpp>
 #include <joule/dispatch.hpp>
 #include <joule/matmul.hpp>
+#include <joule/softmax.hpp>
 
 #include "dispatch/dispatch_kernels.hpp"
 
@@ -21,9 +22,10 @@ namespace
     {
         joule::convert(x, reinterpret_cast<joule::f16*>(y), n);
     }
+    void softmax(const float* x, float* y, std::size_t n) { joule::softmax(x, y, n); }
 } // namespace
 
 joule_bench_dispatch::calls joule_bench_dispatch::dispatched()
 {
-    return calls{joule::active_arch().level, &sgemm, &f32_to_f16};
+    return calls{joule::active_arch().level, &sgemm, &f32_to_f16, &softmax};
 }

@@ -29,6 +29,7 @@ namespace joule
     template <class T>
     class packed_matrix;
     class executor_ref;
+    struct softmax_options;
 
     namespace dispatch
     {
@@ -41,6 +42,16 @@ namespace joule
             float alpha, beta;
             const float* bias; ///< N floats or null
             const executor_ref* executor; ///< never null
+        };
+
+        /// The state of a joule::online_softmax, as its dispatched kernels take it.
+        struct online_softmax_state
+        {
+            float max;
+            double count, rest;
+            bool nan;
+            float temperature;
+            bool masked_zeros;
         };
 
         /// A level's matmul register tile (mr x nr) and loop blocks, for tests that need to
@@ -78,7 +89,8 @@ namespace joule
     X(f16_to_f32_row, void(const std::uint16_t*, float*, std::size_t), detail::f16_to_f32_row<simd::native_arch>)     \
     X(f32_to_bf16_row, void(const float*, std::uint16_t*, std::size_t), detail::f32_to_bf16_row<simd::native_arch>)   \
     X(bf16_to_f32_row, void(const std::uint16_t*, float*, std::size_t), detail::bf16_to_f32_row<simd::native_arch>)   \
-    JOULE_DISPATCH_MATMUL_KERNELS(X)
+    JOULE_DISPATCH_MATMUL_KERNELS(X)                                                                                   \
+    JOULE_DISPATCH_SOFTMAX_KERNELS(X)
 
 #define JOULE_DISPATCH_MATMUL_KERNELS(X)                                                                               \
     JOULE_DISPATCH_MATMUL_PAIR_KERNELS(X, float, float) JOULE_DISPATCH_MATMUL_PAIR_KERNELS(X, float, f16)              \
@@ -89,6 +101,28 @@ namespace joule
     JOULE_DISPATCH_PACK_KERNEL(X, float) JOULE_DISPATCH_PACK_KERNEL(X, f16) JOULE_DISPATCH_PACK_KERNEL(X, bf16)        \
     X(matmul_tiling_get, ::joule::dispatch::matmul_tiling(), detail::matmul_tiling_of<simd::native_arch>)             \
     X(matmul_tiling_set, void(const ::joule::dispatch::matmul_tiling&), detail::set_matmul_tiling<simd::native_arch>)
+
+#define JOULE_DISPATCH_SOFTMAX_TYPE_KERNELS(X, T)                                                                      \
+    X(softmax_row_##T, void(const T*, float*, std::size_t, const ::joule::softmax_options&),                           \
+      (detail::softmax_row_kernel<simd::native_arch, T, false>))                                                       \
+    X(log_softmax_row_##T, void(const T*, float*, std::size_t, const ::joule::softmax_options&),                       \
+      (detail::softmax_row_kernel<simd::native_arch, T, true>))                                                        \
+    X(softmax_rows_##T,                                                                                                \
+      void(const ::joule::matrix_view<const T>&, const ::joule::matrix_view<float>&, const ::joule::softmax_options&), \
+      (detail::softmax_rows_kernel<simd::native_arch, T, false>))                                                      \
+    X(log_softmax_rows_##T,                                                                                            \
+      void(const ::joule::matrix_view<const T>&, const ::joule::matrix_view<float>&, const ::joule::softmax_options&), \
+      (detail::softmax_rows_kernel<simd::native_arch, T, true>))                                                       \
+    X(online_add_##T, void(::joule::dispatch::online_softmax_state&, const T*, std::size_t),                           \
+      (detail::online_add_kernel<simd::native_arch, T>))                                                               \
+    X(online_normalize_##T, void(const ::joule::dispatch::online_softmax_state&, const T*, float*, std::size_t),       \
+      (detail::online_normalize_kernel<simd::native_arch, false, T>))                                                  \
+    X(online_log_normalize_##T, void(const ::joule::dispatch::online_softmax_state&, const T*, float*, std::size_t),   \
+      (detail::online_normalize_kernel<simd::native_arch, true, T>))
+#define JOULE_DISPATCH_SOFTMAX_KERNELS(X)                                                                              \
+    X(exp_row, void(const float*, float*, std::size_t), detail::exp_row<simd::native_arch>)                           \
+    JOULE_DISPATCH_SOFTMAX_TYPE_KERNELS(X, float) JOULE_DISPATCH_SOFTMAX_TYPE_KERNELS(X, f16)                          \
+    JOULE_DISPATCH_SOFTMAX_TYPE_KERNELS(X, bf16)
 // clang-format on
 
 namespace joule
@@ -135,6 +169,28 @@ namespace joule
         JOULE_DISPATCH_MATMUL_TYPES(JOULE_DISPATCH_PACK_FIELD)
 #undef JOULE_DISPATCH_MATMUL_FIELDS
 #undef JOULE_DISPATCH_PACK_FIELD
+
+        /// The fields of softmax (Log = false) or log_softmax for element type T: one row, rows.
+        template <class T, bool Log>
+        struct softmax_fields;
+#define JOULE_DISPATCH_SOFTMAX_FIELDS(T)                                                                               \
+    template <>                                                                                                        \
+    struct softmax_fields<T, false>                                                                                    \
+    {                                                                                                                  \
+        static constexpr auto row = &kernel_table::softmax_row_##T;                                                    \
+        static constexpr auto rows = &kernel_table::softmax_rows_##T;                                                  \
+        static constexpr auto online_add = &kernel_table::online_add_##T;                                              \
+        static constexpr auto online_normalize = &kernel_table::online_normalize_##T;                                  \
+    };                                                                                                                 \
+    template <>                                                                                                        \
+    struct softmax_fields<T, true>                                                                                     \
+    {                                                                                                                  \
+        static constexpr auto row = &kernel_table::log_softmax_row_##T;                                                \
+        static constexpr auto rows = &kernel_table::log_softmax_rows_##T;                                              \
+        static constexpr auto online_normalize = &kernel_table::online_log_normalize_##T;                              \
+    };
+        JOULE_DISPATCH_MATMUL_TYPES(JOULE_DISPATCH_SOFTMAX_FIELDS)
+#undef JOULE_DISPATCH_SOFTMAX_FIELDS
     } // namespace dispatch
 } // namespace joule
 
