@@ -263,6 +263,17 @@ TEST_CASE("without runtime dispatch only the compiled level can be forced")
 {
     const std::string level = joule::active_arch().level;
     CHECK(level == JOULE_ARCH_LEVEL);
+    // the compiled level's kernels look like that level's (no expectation for scalar, riscv64)
+    if (const level_expectation* e = expectation_for(level))
+    {
+        CHECK(std::string(joule::active_arch().isa).rfind(e->isa_prefix, 0) == 0);
+        CHECK(joule::active_arch().float_lanes == e->float_lanes);
+        CHECK(joule::detail::active_matmul_tiling().nr == e->panel_width);
+    }
+    CHECK(convert_works());
+    CHECK(matmul_works(7, 2 * joule::detail::active_matmul_tiling().nr + 3, 13));
+    CHECK(matmul_works(1, 33, 9));
+    CHECK(softmax_works(128));
     CHECK(joule::available_archs() == std::vector<std::string>{level});
     joule::force_arch(level.c_str());
     CHECK_THROWS_WITH_AS(joule::force_arch("avx1024"),
