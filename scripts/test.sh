@@ -39,7 +39,7 @@ configs=(
   "gcc12-x86-64|g++|-march=x86-64||-DJOULE_TEST_CONSUMERS=ON -DJOULE_TEST_PACKAGES=ON packaging-tools|"
   "gcc12-x86-64-v2|g++|-march=x86-64-v2||-DJOULE_TEST_ODR=OFF|sse4_2"
   "gcc12-x86-64-v3|g++|-march=x86-64-v3||-DJOULE_BUILD_BENCHMARKS=ON|avx2"
-  "gcc12-x86-64-v4-avx512|g++|-march=x86-64-v4||-DJOULE_TEST_ODR=OFF|avx512bw"
+  "gcc12-x86-64-v4-avx512|g++|-march=x86-64-v4 -mavx512vnni||-DJOULE_TEST_ODR=OFF|avx512_vnni"
   "clang14-x86-64-v3|clang++-14|-march=x86-64-v3||-DJOULE_TEST_ODR=OFF|avx2"
   "gcc12-asan-ubsan|g++|-march=x86-64-v3 -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer||-DJOULE_TEST_ODR=OFF|avx2"
   "gcc12-forced-scalar|g++|-march=x86-64-v3||-DJOULE_TEST_FORCE_SCALAR=ON|avx2"

@@ -17,7 +17,11 @@
 
 #include <joule/convert.hpp>
 #include <joule/dispatch.hpp>
+#include <joule/int8_gemm.hpp>
 #include <joule/matmul.hpp>
+#include <joule/onnx_quant.hpp>
+#include <joule/quant.hpp>
+#include <joule/quant_linear.hpp>
 #include <joule/softmax.hpp>
 
 namespace
@@ -127,6 +131,95 @@ namespace
         return true;
     }
 
+    /// What the quantization kernels produce from fixed inputs: GGUF blocks (whose bytes every
+    /// level must reproduce exactly: they are ggml's), ONNX int8 values, an exact int8 GEMM and a
+    /// quantized linear layer. Compared between levels by the caller.
+    struct quant_results
+    {
+        std::vector<unsigned char> q8_0, q4_K;
+        std::vector<std::int8_t> onnx;
+        std::vector<std::int32_t> gemm;
+        std::vector<float> linear;
+        bool operator==(const quant_results& o) const
+        {
+            return q8_0 == o.q8_0 && q4_K == o.q4_K && onnx == o.onnx && gemm == o.gemm;
+        }
+    };
+
+    template <class Block>
+    std::vector<unsigned char> quantized_bytes(const std::vector<float>& x)
+    {
+        std::vector<Block> q(x.size() / Block::block_size);
+        joule::quantize(x.data(), q.data(), x.size());
+        const auto* p = reinterpret_cast<const unsigned char*>(q.data());
+        return std::vector<unsigned char>(p, p + q.size() * sizeof(Block));
+    }
+
+    /// Runs the quantization kernels of the level in use and checks what can be checked alone:
+    /// the int8 GEMM against an exact reference, the q8_0 round trip and the linear layer
+    /// against a double reference over the dequantized weights.
+    quant_results run_quant_kernels()
+    {
+        volatile std::size_t opaque = 0; // sizes through a volatile: see softmax_works
+        const std::size_t n = 512 + opaque, M = 3 + opaque, N = 37 + opaque, K = 256 + opaque;
+        std::vector<float> x(n);
+        for (std::size_t i = 0; i < n; ++i)
+            x[i] = std::sin(0.37f * float(i)) * float(1 + i % 13);
+        quant_results r;
+        r.q8_0 = quantized_bytes<joule::block_q8_0>(x);
+        r.q4_K = quantized_bytes<joule::block_q4_K>(x);
+        r.onnx.resize(n);
+        joule::quantize_linear(x.data(), r.onnx.data(), n, 0.05f, 3);
+
+        std::vector<std::uint8_t> a(M * K);
+        std::vector<std::int8_t> b(K * N);
+        for (std::size_t i = 0; i < a.size(); ++i)
+            a[i] = std::uint8_t((i * 37) % 256);
+        for (std::size_t i = 0; i < b.size(); ++i)
+            b[i] = std::int8_t(int((i * 91) % 256) - 128);
+        r.gemm.assign(M * N, -1);
+        joule::matmul(joule::matrix_view<const std::uint8_t>(a.data(), M, K),
+                      joule::matrix_view<const std::int8_t>(b.data(), K, N),
+                      joule::matrix_view<std::int32_t>(r.gemm.data(), M, N));
+        for (std::size_t i = 0; i < M; ++i)
+            for (std::size_t j = 0; j < N; ++j)
+            {
+                std::int32_t ref = 0;
+                for (std::size_t k = 0; k < K; ++k)
+                    ref += std::int32_t(a[i * K + k]) * std::int32_t(b[k * N + j]);
+                CHECK(r.gemm[i * N + j] == ref);
+            }
+
+        std::vector<float> w(N * K), wd(N * K), xl(M * K);
+        for (std::size_t i = 0; i < w.size(); ++i)
+            w[i] = std::cos(0.11f * float(i)) * 0.5f;
+        for (std::size_t i = 0; i < xl.size(); ++i)
+            xl[i] = std::sin(0.23f * float(i));
+        std::vector<joule::block_q8_0> wq(N * K / 32);
+        joule::quantize(w.data(), wq.data(), w.size());
+        joule::dequantize(wq.data(), wd.data(), wd.size());
+        for (std::size_t i = 0; i < w.size(); ++i)
+            // half a step of the block scale (at most 0.5 / 127), plus 127 times its f16 rounding
+            CHECK(std::fabs(wd[i] - w[i]) <= 0.5f / 127 * 0.6f);
+        r.linear.assign(M * N, -1.0f);
+        joule::linear(joule::matrix_view<const float>(xl.data(), M, K),
+                      joule::qmatrix_view<const joule::block_q8_0>(wq.data(), N, K),
+                      joule::matrix_view<float>(r.linear.data(), M, N));
+        for (std::size_t i = 0; i < M; ++i)
+            for (std::size_t j = 0; j < N; ++j)
+            {
+                double ref = 0, mag = 0;
+                for (std::size_t k = 0; k < K; ++k)
+                {
+                    ref += double(xl[i * K + k]) * double(wd[j * K + k]);
+                    mag += std::fabs(double(xl[i * K + k]) * double(wd[j * K + k]));
+                }
+                // activations are quantized to 8 bits per block: relative error of a few 1/127
+                CHECK(std::fabs(r.linear[i * N + j] - ref) <= 0.02 * mag);
+            }
+        return r;
+    }
+
     bool contains(const std::vector<std::string>& names, const std::string& name)
     {
         return std::find(names.begin(), names.end(), name) != names.end();
@@ -164,6 +257,7 @@ TEST_CASE("forcing each usable level runs that level's kernels")
     restore_level restore;
     const std::vector<std::string> compiled = joule::dispatch::compiled_levels();
     const std::vector<std::string> usable = joule::available_archs();
+    quant_results first_quant;
     for (const std::string& level : usable)
     {
         CAPTURE(level);
@@ -185,6 +279,11 @@ TEST_CASE("forcing each usable level runs that level's kernels")
         CHECK(matmul_works(1, 33, 9)); // GEMV
         CHECK(softmax_works(128));
         CHECK(softmax_works(1000));
+        const quant_results q = run_quant_kernels();
+        if (level == usable.front())
+            first_quant = q;
+        else
+            CHECK_MESSAGE(q == first_quant, "quantization results differ from those of ", usable.front());
     }
 }
 
@@ -278,6 +377,7 @@ TEST_CASE("without runtime dispatch only the compiled level can be forced")
     CHECK(matmul_works(7, 2 * joule::detail::active_matmul_tiling().nr + 3, 13));
     CHECK(matmul_works(1, 33, 9));
     CHECK(softmax_works(128));
+    run_quant_kernels();
     CHECK(joule::available_archs() == std::vector<std::string>{level});
     joule::force_arch(level.c_str());
     CHECK_THROWS_WITH_AS(joule::force_arch("avx1024"),

@@ -368,3 +368,33 @@ TEST_CASE("int8 matmul and requantize: bad arguments get joule::error")
     CHECK_THROWS_WITH_AS(joule::requantize(acc, reinterpret_cast<std::int8_t*>(acc), 2, 0.5f, 0), doctest::Contains("overlap"),
                          joule::error);
 }
+
+#if defined(JOULE_DETAIL_INT8_VNNI256)
+// The AVX-VNNI kernel (VEX vpdpbusd on ymm) runs on no machine here; on AVX-512 VNNI machines it
+// is built with the EVEX form of the same instruction and tested here directly, since the driver
+// there uses the 512-bit kernel.
+TEST_CASE("the 256-bit VNNI int8 micro-kernel sums exactly, extremes included")
+{
+    using kernel = joule::detail::int8_kernel_vnni256;
+    constexpr std::size_t mr = kernel::mr, nr = kernel::nr, kg = kernel::kg, kp = 37 * kg;
+    std::mt19937 rng(7);
+    std::vector<std::uint8_t> a(mr * kp);
+    std::vector<std::int8_t> b(kp * nr); // element (k, n) at (k / kg) * nr * kg + n * kg + k % kg
+    for (std::size_t i = 0; i < a.size(); ++i)
+        a[i] = i % 5 == 0 ? 255 : std::uint8_t(rng());
+    for (std::size_t i = 0; i < b.size(); ++i)
+        b[i] = i % 7 == 0 ? std::int8_t(-128) : std::int8_t(rng());
+    std::vector<std::int32_t> c(mr * nr, -1);
+    kernel::run(a.data(), kp, b.data(), kp, c.data());
+    for (std::size_t r = 0; r < mr; ++r)
+        for (std::size_t n = 0; n < nr; ++n)
+        {
+            std::int64_t ref = 0;
+            for (std::size_t k = 0; k < kp; ++k)
+                ref += std::int64_t(a[r * kp + k]) * std::int64_t(b[(k / kg * nr + n) * kg + k % kg]);
+            CAPTURE(r);
+            CAPTURE(n);
+            CHECK(c[r * nr + n] == ref);
+        }
+}
+#endif

@@ -19,6 +19,17 @@
 
 #include "joule/arch.hpp"
 
+// The GGUF block formats (joule/quant_blocks.hpp) quantize and dequantize handle, and those a
+// quantized linear layer takes as weights (all but the activation-only q8_1 and q8_K). Each list
+// expands M(X, name) per entry.
+#define JOULE_DISPATCH_LINEAR_BLOCKS(M, X)                                                                             \
+    M(X, q4_0) M(X, q4_1) M(X, q5_0) M(X, q5_1) M(X, q8_0) M(X, q2_K) M(X, q3_K) M(X, q4_K) M(X, q5_K) M(X, q6_K)      \
+        M(X, iq4_nl) M(X, iq4_xs)
+#define JOULE_DISPATCH_QUANT_BLOCKS(M, X) JOULE_DISPATCH_LINEAR_BLOCKS(M, X) M(X, q8_1) M(X, q8_K)
+// The ONNX quantized element types (joule/onnx_quant.hpp): M(X, field name, type).
+#define JOULE_DISPATCH_ONNX_TYPES(M, X)                                                                                \
+    M(X, int8, std::int8_t) M(X, uint8, std::uint8_t) M(X, int4, ::joule::int4x2) M(X, uint4, ::joule::uint4x2)
+
 namespace joule
 {
     // Declared only: convert.hpp includes this header and must not pull in the others.
@@ -30,6 +41,14 @@ namespace joule
     class packed_matrix;
     class executor_ref;
     struct softmax_options;
+    struct linear_options;
+    struct quant_axis;
+    struct dynamic_quantization;
+    struct int4x2;
+    struct uint4x2;
+#define JOULE_DISPATCH_DECLARE_BLOCK(X, B) struct block_##B;
+    JOULE_DISPATCH_QUANT_BLOCKS(JOULE_DISPATCH_DECLARE_BLOCK, )
+#undef JOULE_DISPATCH_DECLARE_BLOCK
 
     namespace dispatch
     {
@@ -90,7 +109,8 @@ namespace joule
     X(f32_to_bf16_row, void(const float*, std::uint16_t*, std::size_t), detail::f32_to_bf16_row<simd::native_arch>)   \
     X(bf16_to_f32_row, void(const std::uint16_t*, float*, std::size_t), detail::bf16_to_f32_row<simd::native_arch>)   \
     JOULE_DISPATCH_MATMUL_KERNELS(X)                                                                                   \
-    JOULE_DISPATCH_SOFTMAX_KERNELS(X)
+    JOULE_DISPATCH_SOFTMAX_KERNELS(X)                                                                                  \
+    JOULE_DISPATCH_QUANT_KERNELS(X)
 
 #define JOULE_DISPATCH_MATMUL_KERNELS(X)                                                                               \
     JOULE_DISPATCH_MATMUL_PAIR_KERNELS(X, float, float) JOULE_DISPATCH_MATMUL_PAIR_KERNELS(X, float, f16)              \
@@ -123,6 +143,41 @@ namespace joule
     X(exp_row, void(const float*, float*, std::size_t), detail::exp_row<simd::native_arch>)                           \
     JOULE_DISPATCH_SOFTMAX_TYPE_KERNELS(X, float) JOULE_DISPATCH_SOFTMAX_TYPE_KERNELS(X, f16)                          \
     JOULE_DISPATCH_SOFTMAX_TYPE_KERNELS(X, bf16)
+
+// Quantization: GGUF blocks (quant.hpp), the quantized linear layer (quant_linear.hpp), ONNX
+// QuantizeLinear / DequantizeLinear (onnx_quant.hpp) and the exact int8 GEMM (int8_gemm.hpp).
+#define JOULE_DISPATCH_BLOCK_KERNELS(X, B)                                                                             \
+    X(quantize_##B, void(const float*, ::joule::block_##B*, std::size_t),                                             \
+      (detail::quantize_blocks<simd::native_arch, ::joule::block_##B>))                                               \
+    X(dequantize_##B, void(const ::joule::block_##B*, float*, std::size_t),                                           \
+      (detail::dequantize_blocks<simd::native_arch, ::joule::block_##B>))
+#define JOULE_DISPATCH_LINEAR_KERNEL(X, B)                                                                             \
+    X(linear_##B,                                                                                                      \
+      void(const ::joule::matrix_view<const float>&, const ::joule::block_##B*, std::size_t, std::size_t,              \
+           const ::joule::matrix_view<float>&, const ::joule::linear_options&),                                        \
+      (detail::qlinear_kernel<simd::native_arch, ::joule::block_##B>))
+#define JOULE_DISPATCH_ONNX_KERNELS(X, id, Q)                                                                          \
+    X(quantize_linear_##id, void(const float*, Q*, std::size_t, float, int),                                          \
+      (detail::quantize_per_tensor<simd::native_arch, Q>))                                                             \
+    X(dequantize_linear_##id, void(const Q*, float*, std::size_t, float, int),                                        \
+      (detail::dequantize_per_tensor<simd::native_arch, Q>))                                                           \
+    X(quantize_linear_axis_##id, void(const float*, Q*, const ::joule::quant_axis&, const float*, const Q*),          \
+      (detail::quantize_per_axis<simd::native_arch, Q>))                                                               \
+    X(dequantize_linear_axis_##id, void(const Q*, float*, const ::joule::quant_axis&, const float*, const Q*),        \
+      (detail::dequantize_per_axis<simd::native_arch, Q>))
+#define JOULE_DISPATCH_INT8_MATMUL_KERNEL(X, id, TA)                                                                   \
+    X(int8_matmul_##id,                                                                                                \
+      void(const ::joule::matrix_view<const TA>&, const ::joule::matrix_view<const std::int8_t>&,                      \
+           const ::joule::matrix_view<std::int32_t>&, std::int32_t, std::int32_t, const std::int8_t*,                 \
+           ::joule::executor_ref),                                                                                     \
+      (detail::int8_matmul_checked<simd::native_arch, TA>))
+#define JOULE_DISPATCH_QUANT_KERNELS(X)                                                                                \
+    JOULE_DISPATCH_QUANT_BLOCKS(JOULE_DISPATCH_BLOCK_KERNELS, X)                                                       \
+    JOULE_DISPATCH_LINEAR_BLOCKS(JOULE_DISPATCH_LINEAR_KERNEL, X)                                                      \
+    JOULE_DISPATCH_ONNX_TYPES(JOULE_DISPATCH_ONNX_KERNELS, X)                                                          \
+    X(dynamic_quantize_linear, ::joule::dynamic_quantization(const float*, std::uint8_t*, std::size_t),               \
+      detail::dynamic_quantize_kernel<simd::native_arch>)                                                              \
+    JOULE_DISPATCH_INT8_MATMUL_KERNEL(X, u8, std::uint8_t) JOULE_DISPATCH_INT8_MATMUL_KERNEL(X, s8, std::int8_t)
 // clang-format on
 
 namespace joule
@@ -191,6 +246,59 @@ namespace joule
     };
         JOULE_DISPATCH_MATMUL_TYPES(JOULE_DISPATCH_SOFTMAX_FIELDS)
 #undef JOULE_DISPATCH_SOFTMAX_FIELDS
+
+        /// The fields of quantize and dequantize for a GGUF block type, and of linear for a
+        /// weight block type.
+        template <class Block>
+        struct block_fields;
+        template <class Block>
+        struct linear_field;
+#define JOULE_DISPATCH_BLOCK_FIELDS(X, B)                                                                              \
+    template <>                                                                                                        \
+    struct block_fields<block_##B>                                                                                     \
+    {                                                                                                                  \
+        static constexpr auto quantize = &kernel_table::quantize_##B;                                                  \
+        static constexpr auto dequantize = &kernel_table::dequantize_##B;                                              \
+    };
+#define JOULE_DISPATCH_LINEAR_FIELD(X, B)                                                                              \
+    template <>                                                                                                        \
+    struct linear_field<block_##B>                                                                                     \
+    {                                                                                                                  \
+        static constexpr auto field = &kernel_table::linear_##B;                                                       \
+    };
+        JOULE_DISPATCH_QUANT_BLOCKS(JOULE_DISPATCH_BLOCK_FIELDS, )
+        JOULE_DISPATCH_LINEAR_BLOCKS(JOULE_DISPATCH_LINEAR_FIELD, )
+#undef JOULE_DISPATCH_BLOCK_FIELDS
+#undef JOULE_DISPATCH_LINEAR_FIELD
+
+        /// The fields of the ONNX (de)quantization kernels for element type Q.
+        template <class Q>
+        struct onnx_fields;
+#define JOULE_DISPATCH_ONNX_FIELDS(X, id, Q)                                                                           \
+    template <>                                                                                                        \
+    struct onnx_fields<Q>                                                                                              \
+    {                                                                                                                  \
+        static constexpr auto quantize = &kernel_table::quantize_linear_##id;                                          \
+        static constexpr auto dequantize = &kernel_table::dequantize_linear_##id;                                      \
+        static constexpr auto quantize_axis = &kernel_table::quantize_linear_axis_##id;                                \
+        static constexpr auto dequantize_axis = &kernel_table::dequantize_linear_axis_##id;                            \
+    };
+        JOULE_DISPATCH_ONNX_TYPES(JOULE_DISPATCH_ONNX_FIELDS, )
+#undef JOULE_DISPATCH_ONNX_FIELDS
+
+        /// The field of the exact int8 GEMM for A's element type (uint8 or int8).
+        template <class TA>
+        struct int8_matmul_field;
+        template <>
+        struct int8_matmul_field<std::uint8_t>
+        {
+            static constexpr auto field = &kernel_table::int8_matmul_u8;
+        };
+        template <>
+        struct int8_matmul_field<std::int8_t>
+        {
+            static constexpr auto field = &kernel_table::int8_matmul_s8;
+        };
     } // namespace dispatch
 } // namespace joule
 

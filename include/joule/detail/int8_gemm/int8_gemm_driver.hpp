@@ -147,7 +147,8 @@ namespace joule
                         c(m, n) = 0;
                 return;
             }
-            int8_matmul_checked<A>(a, b, c, opts.a_zero_point, opts.b_zero_point, opts.b_zero_points, opts.executor);
+            JOULE_DISPATCHED_MEMBER(dispatch::int8_matmul_field<TA>::field, int8_matmul_checked<A, TA>)(
+                a, b, c, opts.a_zero_point, opts.b_zero_point, opts.b_zero_points, opts.executor);
         }
     } // namespace detail
     JOULE_END_ARCH_NS
