@@ -146,16 +146,34 @@ namespace joule
             return r;
         }
 
+        /// Whether A's vector float arithmetic flushes subnormals to zero: ARMv7 NEON always does,
+        /// which would turn exp's subnormal results (x below -87.3) and tiny probabilities into 0.
+        template <class A>
+#if defined(__arm__) && !defined(__aarch64__)
+        constexpr bool flushes_subnormals = !std::is_same<A, simd::scalar_arch>::value;
+#else
+        constexpr bool flushes_subnormals = false;
+#endif
+
+        /// The arch the softmax family of level A runs on: A itself, or the scalar path where A
+        /// flushes subnormals or has no double registers (the kernels keep their sums in double
+        /// lanes). Both hold for 32-bit ARM NEON, whose softmax and exp therefore run scalar code.
+        template <class A>
+        using softmax_arch =
+          std::conditional_t<(simd::width<double, A> > 0) && !flushes_subnormals<A>, A, simd::scalar_arch>;
+
         // The kernels behind the entry points, one instantiation per instruction set (with runtime
         // dispatch, the kernel table points at each level's); checked arguments, n >= 1.
-        template <class A, class T, bool Log>
+        template <class Level, class T, bool Log>
         void softmax_row_kernel(const T* x, float* y, std::size_t n, const softmax_options& o)
         {
+            using A = softmax_arch<Level>;
             softmax_row<A, T, Log>(x, y, n, row_options_of(o), o.executor);
         }
-        template <class A, class T, bool Log>
+        template <class Level, class T, bool Log>
         void softmax_rows_kernel(const matrix_view<const T>& x, const matrix_view<float>& y, const softmax_options& o)
         {
+            using A = softmax_arch<Level>;
             softmax_rows<A, T, Log>(x, y, row_options_of(o), o.executor);
         }
 
@@ -170,9 +188,10 @@ namespace joule
         }
 
         /// online_softmax::add: x[0, n) into the state.
-        template <class A, class T>
+        template <class Level, class T>
         void online_add_kernel(dispatch::online_softmax_state& st, const T* x, std::size_t n)
         {
+            using A = softmax_arch<Level>;
             auto s = stats_of(st);
             for (std::size_t b = 0; b < n; b += softmax_block)
             {
@@ -188,9 +207,10 @@ namespace joule
         }
 
         /// online_softmax::normalize (Log = false) and log_normalize, n >= 1.
-        template <class A, bool Log, class T>
+        template <class Level, bool Log, class T>
         void online_normalize_kernel(const dispatch::online_softmax_state& st, const T* x, float* y, std::size_t n)
         {
+            using A = softmax_arch<Level>;
             const auto s = stats_of(st);
             const auto kind = kind_of(s);
             if (JOULE_UNLIKELY(kind != row_kind::normal))
@@ -244,7 +264,7 @@ namespace joule
         detail::check_pointer("exp", "y", y, "n", n);
         if (x != y)
             detail::check_disjoint("exp", "x", x, n * sizeof(float), "y", y, n * sizeof(float));
-        JOULE_DISPATCHED(exp_row, detail::exp_row<simd::native_arch>)(x, y, n);
+        JOULE_DISPATCHED(exp_row, detail::exp_row<detail::softmax_arch<simd::native_arch>>)(x, y, n);
     }
 
     /// y = softmax(x / options.temperature) over one row of n elements.

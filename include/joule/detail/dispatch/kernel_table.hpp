@@ -140,7 +140,7 @@ namespace joule
     X(online_log_normalize_##T, void(const ::joule::dispatch::online_softmax_state&, const T*, float*, std::size_t),   \
       (detail::online_normalize_kernel<simd::native_arch, true, T>))
 #define JOULE_DISPATCH_SOFTMAX_KERNELS(X)                                                                              \
-    X(exp_row, void(const float*, float*, std::size_t), detail::exp_row<simd::native_arch>)                           \
+    X(exp_row, void(const float*, float*, std::size_t), detail::exp_row<detail::softmax_arch<simd::native_arch>>)     \
     JOULE_DISPATCH_SOFTMAX_TYPE_KERNELS(X, float) JOULE_DISPATCH_SOFTMAX_TYPE_KERNELS(X, f16)                          \
     JOULE_DISPATCH_SOFTMAX_TYPE_KERNELS(X, bf16)
 
