@@ -4,7 +4,8 @@
 // float GEMM, so no horizontal reductions). int8_kernel<A> is a trait with the tile shape, the
 // element types of the packed operands and run(); the packing (int8_gemm_driver.hpp) follows
 // the shape:
-//   packed A: rows of kp elements (a_type), kp a multiple of KG, padded with zeros;
+//   packed A: rows of kp elements (a_type), kp a multiple of KG, padded with zeros (B's zero
+//     padding cancels whatever stands in A's padding);
 //   packed B panel: for each group g of KG k's, NR columns of KG consecutive k's (b_type),
 //     i.e. element (k, n) at (k / KG) * NR * KG + n * KG + k % KG, zero-padded.
 // Versions:
@@ -17,6 +18,11 @@
 //   (int8_kernel_vnni256). No machine here has AVX-VNNI, so the kernel is also built with the
 //   EVEX form on AVX-512 VNNI machines, where int8_gemm_test runs it directly: only the
 //   instruction encoding differs from what the avxvnni level executes.
+// - AArch64 (microkernel_neon.hpp): i8mm, usmmla on 2 x 8 by 8 x 2 blocks, uint8 x int8,
+//   KG = 8, 8 x 8 tile; dotprod without i8mm, sdot, int8 x int8, KG = 4, 5 x 16 tile, with A
+//   packed as A' - 128 (a_offset; the driver adds a_offset * colsum(B) back); plain NEON, the
+//   generic kernel.
+// Packed A holds A' - a_offset (a_offset = 0 except for sdot).
 // int32 sums wrap modulo 2^32 on overflow, as the scalar reference's uint32 arithmetic does.
 #pragma once
 
@@ -40,6 +46,7 @@ namespace joule
         struct int8_kernel
         {
             static constexpr std::size_t mr = 4, nr = 8, kg = 2;
+            static constexpr std::uint32_t a_offset = 0; // packed A = A' - a_offset
             using a_type = std::int16_t;
             using b_type = std::int16_t;
             /// c[r * nr + n] = sum over k < kp of a[r * lda + k] * B(k, n).
@@ -82,6 +89,7 @@ namespace joule
         struct int8_kernel_vnni256
         {
             static constexpr std::size_t mr = 6, nr = 16, kg = 4;
+            static constexpr std::uint32_t a_offset = 0; // packed A = A' - a_offset
             using a_type = std::uint8_t;
             using b_type = std::int8_t;
             static void run(const a_type* a, std::size_t lda, const b_type* b, std::size_t kp, std::int32_t* c) noexcept
@@ -119,6 +127,7 @@ namespace joule
         {
 #if defined(__AVX512VNNI__) && defined(__AVX512BW__)
             static constexpr std::size_t mr = 6, nr = 32, kg = 4;
+            static constexpr std::uint32_t a_offset = 0; // packed A = A' - a_offset
             using a_type = std::uint8_t;
             using b_type = std::int8_t;
             static void run(const a_type* a, std::size_t lda, const b_type* b, std::size_t kp, std::int32_t* c) noexcept
@@ -145,6 +154,7 @@ namespace joule
             }
 #else
             static constexpr std::size_t mr = 4, nr = 16, kg = 2;
+            static constexpr std::uint32_t a_offset = 0; // packed A = A' - a_offset
             using a_type = std::int16_t;
             using b_type = std::int16_t;
             static void run(const a_type* a, std::size_t lda, const b_type* b, std::size_t kp, std::int32_t* c) noexcept
@@ -176,3 +186,5 @@ namespace joule
     } // namespace detail
     JOULE_END_ARCH_NS
 } // namespace joule
+
+#include "joule/detail/int8_gemm/microkernel_neon.hpp"
