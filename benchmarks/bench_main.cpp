@@ -21,7 +21,7 @@
 
 #include <benchmark/benchmark.h>
 
-#include <joule/arch.hpp>
+#include <joule/dispatch.hpp>
 #include <joule/energy.hpp>
 
 #include "support/cli.hpp"
@@ -385,9 +385,12 @@ namespace
         std::string cache_path;
         const machine_limits limits = machine_limits_for_this_machine(lo, from_cache, cache_path);
 
-        const joule::arch_info arch = joule::compiled_arch();
-        std::fprintf(text, "joule-bench: kernels built for isa=%s simd=%s (%zu float lanes), xsimd %d.%d\n", arch.isa,
-                    arch.simd, arch.float_lanes, arch.xsimd_version_major, arch.xsimd_version_minor);
+        // The kernels the benchmarks call (joule-bench itself is built for one instruction set;
+        // the dispatch_overhead benchmarks label the level runtime dispatch picked).
+        const joule::arch_info arch = joule::active_arch();
+        std::fprintf(text, "joule-bench: kernels in use: level=%s isa=%s simd=%s (%zu float lanes), xsimd %d.%d\n",
+                    arch.level, arch.isa, arch.simd, arch.float_lanes, arch.xsimd_version_major,
+                    arch.xsimd_version_minor);
         std::fprintf(text, "joule-bench: limits %s: %s\n",
                     from_cache ? ("cached " + limits.measured_at + " (--remeasure-limits to redo)").c_str()
                                : ("measured now, " + limits.measured_at).c_str(),
@@ -413,6 +416,7 @@ namespace
         }
         std::fflush(stdout);
 
+        benchmark::AddCustomContext("joule_level", arch.level);
         benchmark::AddCustomContext("joule_isa", arch.isa);
         benchmark::AddCustomContext("joule_energy_source", meter->source());
         benchmark::AddCustomContext("joule_energy_scope", joule::energy::to_string(meter->scope()));

@@ -11,6 +11,7 @@ test_packages=(
   cmake make g++ clang-14 binutils pkgconf
   libxsimd-dev doctest-dev libbenchmark-dev
   qemu-user g++-aarch64-linux-gnu g++-riscv64-linux-gnu
+  g++-arm-linux-gnueabihf   # armv7 runtime dispatch tests under qemu-arm
   python3-venv   # the package tests' venv (Conan, jsonschema from PyPI: scripts/lib/common.sh)
   nlohmann-json3-dev libutf8proc-dev   # examples/minilm (safetensors header JSON, Unicode tables)
 )

@@ -24,14 +24,22 @@ while [ $# -gt 0 ]; do
 done
 
 # ---- the matrix ---------------------------------------------------------------------------------
-# name | compiler | CMAKE_CXX_FLAGS | toolchain | extra CMake arguments | CPU flag the run needs
+# name | compiler | CMAKE_CXX_FLAGS | toolchain | extra CMake arguments | CPU flag the run needs | runs
 # (extra words: xsimd=TAG:PYTHRAN_VERSION uses xsimd headers from PyPI; packaging-tools passes the venv
 # with Conan and jsonschema that the package tests need)
+#
+# Runtime dispatch configurations build the tests once (-DJOULE_TEST_DISPATCH=<levels>) and run
+# them once per entry of `runs`, comma-separated "label:expected level:JOULE_ARCH:launcher".
+# The launcher (e.g. an emulated CPU) goes to JOULE_TEST_LAUNCHER, the expected level to
+# JOULE_TEST_EXPECT_ARCH, which dispatch_test checks; "native" expects the best level this
+# machine's /proc/cpuinfo allows (x86_native_level below).
+qemu_a64="qemu-aarch64 -L /usr/aarch64-linux-gnu -cpu"
+qemu_a32="qemu-arm -L /usr/arm-linux-gnueabihf -cpu"
 configs=(
   "gcc12-x86-64|g++|-march=x86-64||-DJOULE_TEST_CONSUMERS=ON -DJOULE_TEST_PACKAGES=ON packaging-tools|"
   "gcc12-x86-64-v2|g++|-march=x86-64-v2||-DJOULE_TEST_ODR=OFF|sse4_2"
   "gcc12-x86-64-v3|g++|-march=x86-64-v3||-DJOULE_BUILD_BENCHMARKS=ON|avx2"
-  "gcc12-x86-64-v4-avx512|g++|-march=x86-64-v4||-DJOULE_TEST_ODR=OFF|avx512bw"
+  "gcc12-x86-64-v4-avx512|g++|-march=x86-64-v4 -mavx512vnni||-DJOULE_TEST_ODR=OFF|avx512_vnni"
   "clang14-x86-64-v3|clang++-14|-march=x86-64-v3||-DJOULE_TEST_ODR=OFF|avx2"
   "gcc12-asan-ubsan|g++|-march=x86-64-v3 -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer||-DJOULE_TEST_ODR=OFF|avx2"
   "gcc12-forced-scalar|g++|-march=x86-64-v3||-DJOULE_TEST_FORCE_SCALAR=ON|avx2"
@@ -41,6 +49,9 @@ configs=(
   "aarch64-dotprod-i8mm-max|aarch64-linux-gnu-g++|-march=armv8.2-a+dotprod+i8mm|aarch64-linux-gnu|-DJOULE_QEMU_CPU=max|"
   "aarch64-dotprod-i8mm-xsimd14|aarch64-linux-gnu-g++|-march=armv8.2-a+dotprod+i8mm|aarch64-linux-gnu|-DJOULE_QEMU_CPU=max xsimd=14:0.19.0|"
   "riscv64-scalar|riscv64-linux-gnu-g++|-march=rv64gc|riscv64-linux-gnu|-DJOULE_QEMU_CPU=rv64|"
+  "gcc12-dispatch-x86|g++|-march=x86-64||-DJOULE_TEST_ODR=OFF -DJOULE_BUILD_EXAMPLES=OFF -DJOULE_TEST_DISPATCH=avx512;x86-64-v4;avxvnni;avx2;sse4.2;sse2||native:native::,nehalem:sse4.2::qemu-x86_64 -cpu Nehalem,sse2:sse2:sse2:"
+  "gcc12-dispatch-aarch64|aarch64-linux-gnu-g++|-march=armv8-a|aarch64-linux-gnu|-DJOULE_BUILD_EXAMPLES=OFF -DJOULE_TEST_DISPATCH=i8mm;dotprod;neon||cortex-a72:neon::$qemu_a64 cortex-a72,cortex-a76:dotprod::$qemu_a64 cortex-a76,max:i8mm::$qemu_a64 max"
+  "gcc12-dispatch-armv7|arm-linux-gnueabihf-g++|-march=armv7-a -mfpu=vfpv3-d16 -mfloat-abi=hard|arm-linux-gnueabihf|-DJOULE_BUILD_EXAMPLES=OFF -DJOULE_TEST_DISPATCH=armv7-neon;arm||cortex-a7:armv7-neon::$qemu_a32 cortex-a7,cortex-a9:arm::$qemu_a32 cortex-a9"
 )
 
 if [ $list -eq 1 ]; then
@@ -52,9 +63,35 @@ fi
 
 cpu_has() { [ -z "$1" ] || grep -qw "$1" /proc/cpuinfo; }
 
+# The best x86 dispatch level this machine runs, from the kernel's view of the CPU (not from
+# joule's own CPUID code, which is what the dispatch tests check).
+x86_native_level() {
+  local f
+  all() { for f in "$@"; do cpu_has "$f" || return 1; done; }
+  if all avx512f avx512bw avx512cd avx512dq avx512vl avx512_vnni avx2 fma f16c bmi2 movbe; then echo avx512
+  elif all avx512f avx512bw avx512cd avx512dq avx512vl avx2 fma f16c bmi2 movbe; then echo x86-64-v4
+  elif all avx_vnni avx2 fma f16c bmi1 bmi2 abm movbe; then echo avxvnni
+  elif all avx2 fma f16c bmi1 bmi2 abm movbe; then echo avx2
+  elif all sse4_2 popcnt ssse3; then echo sse4.2
+  else echo sse2
+  fi
+}
+
+# ctest_run DIR LOG [VAR=value...]: runs the tests of a build with the given environment; prints
+# "<counts>; <the arch line of the tests>" and returns ctest's status.
+ctest_run() {
+  local dir="$1" log="$2"; shift 2
+  local status=0 counts isa
+  (cd "$dir" && env "$@" ctest --output-on-failure -j "$jobs" --timeout 1500) >>"$log" 2>&1 || status=1
+  counts=$(grep -Eo '[0-9]+% tests passed, [0-9]+ tests? failed out of [0-9]+' "$log" | tail -1)
+  isa=$(grep -ho 'joule kernels: .*' "$dir/Testing/Temporary/LastTest.log" 2>/dev/null | head -1)
+  printf '%s; %s' "${counts:-no test count (see $log)}" "${isa#joule kernels: }"
+  return $status
+}
+
 summary=() passed=0 failed=0
 run_config() {
-  local name="$1" cxx="$2" flags="$3" toolchain="$4" extra="$5" needs="$6"
+  local name="$1" cxx="$2" flags="$3" toolchain="$4" extra="$5" needs="$6" runs="$7"
   local dir="$JOULE_ROOT/build/test/$name" log="$JOULE_ROOT/build/test/$name.log"
   local args=(-S "$JOULE_ROOT" -B "$dir" -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER="$cxx"
               -DCMAKE_CXX_FLAGS="$flags" -DJOULE_WERROR=ON -DJOULE_BUILD_TESTS=ON -DJOULE_BUILD_EXAMPLES=ON
@@ -83,30 +120,56 @@ run_config() {
     status=FAIL detail="build failed, see $log"
   fi
   t1=$(date +%s)
+  if [ -n "$runs" ]; then
+    run_dispatch "$name" "$dir" "$log" "$runs" "$status" $((t1 - t0))
+    return 0
+  fi
   if [ -z "$status" ] && ! cpu_has "$needs"; then
     status=PASS detail="built; not run: this CPU lacks $needs"
   elif [ -z "$status" ]; then
     say "== $name: run tests"
-    if (cd "$dir" && ctest --output-on-failure -j "$jobs" --timeout 1500) >>"$log" 2>&1; then status=PASS; else status=FAIL; fi
-    local counts isa
-    counts=$(grep -Eo '[0-9]+% tests passed, [0-9]+ tests? failed out of [0-9]+' "$log" | tail -1)
-    isa=$(grep -ho 'joule kernels: .*' "$dir/Testing/Temporary/LastTest.log" 2>/dev/null | head -1)
-    detail="${counts:-no test count (see $log)}; ${isa#joule kernels: }"
+    if detail=$(ctest_run "$dir" "$log"); then status=PASS; else status=FAIL; fi
     [ "$status" = FAIL ] && detail="$detail; see $log"
   fi
   t2=$(date +%s)
+  record "$status" "$name" "$detail [build $((t1 - t0))s, tests $((t2 - t1))s]"
+}
+
+record() {
   local line
-  line=$(printf '%-4s %-30s %s [build %ss, tests %ss]' "$status" "$name" "$detail" $((t1 - t0)) $((t2 - t1)))
+  line=$(printf '%-4s %-30s %s' "$1" "$2" "$3")
   say "$line"
   summary+=("$line")
-  if [ "$status" = PASS ]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+  if [ "$1" = PASS ]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+}
+
+# run_dispatch NAME DIR LOG RUNS BUILD_STATUS BUILD_SECONDS: one summary line per run of a
+# runtime dispatch build (see `runs` above).
+run_dispatch() {
+  local name="$1" dir="$2" log="$3" runs="$4" build_status="$5" build_s="$6"
+  local run label expect arch launcher t0 status detail
+  IFS=',' read -ra run_list <<<"$runs"
+  for run in "${run_list[@]}"; do
+    IFS=':' read -r label expect arch launcher <<<"$run"
+    [ "$expect" = native ] && expect="$(x86_native_level)"
+    if [ -n "$build_status" ]; then
+      record FAIL "$name/$label" "build failed, see $log"
+      continue
+    fi
+    say "== $name/$label: run tests (${launcher:-natively}${arch:+, JOULE_ARCH=$arch}; must pick $expect)"
+    echo "== run $label: JOULE_TEST_LAUNCHER='$launcher' JOULE_ARCH='$arch' JOULE_TEST_EXPECT_ARCH='$expect'" >>"$log"
+    t0=$(date +%s)
+    if detail=$(ctest_run "$dir" "$log" JOULE_TEST_LAUNCHER="$launcher" JOULE_ARCH="$arch" JOULE_TEST_EXPECT_ARCH="$expect")
+    then status=PASS; else status=FAIL detail="$detail; see $log"; fi
+    record "$status" "$name/$label" "$detail [build ${build_s}s once, tests $(( $(date +%s) - t0 ))s]"
+  done
 }
 
 start=$(date +%s)
 for c in "${configs[@]}"; do
-  IFS='|' read -r name cxx flags toolchain extra needs <<<"$c"
+  IFS='|' read -r name cxx flags toolchain extra needs runs <<<"$c"
   if [ -n "$only" ] && ! [[ "$name" =~ $only ]]; then continue; fi
-  if ! run_config "$name" "$cxx" "$flags" "$toolchain" "$extra" "$needs"; then
+  if ! run_config "$name" "$cxx" "$flags" "$toolchain" "$extra" "$needs" "$runs"; then
     # Only a failed dependency setup (PyPI xsimd, the packaging venv) returns early: count it.
     line=$(printf '%-4s %-30s %s' FAIL "$name" "setting up its dependencies failed (see the messages above)")
     say "$line"; summary+=("$line"); failed=$((failed + 1))

@@ -1,8 +1,11 @@
 // Tests for joule/int8_gemm.hpp: integer matmul against an int64 reference (exact equality) for
 // uint8 and int8 A, per-tensor and per-column B zero points, the -128 / 255 extremes, K long
-// enough to leave int16 far behind, every remainder of the 2 x 4 tile and the 64-byte K padding,
-// strided / transposed / misaligned views, thread-count invariance; requantization with float
-// and fixed-point multipliers against independent references (ties, saturation); errors.
+// enough to leave int16 far behind, every row and column remainder of every micro-kernel tile
+// (4 x 8 generic, 4 x 16 AVX2, 6 x 32 AVX-512 VNNI, 6 x 16 AVX-VNNI, 5 x 16 NEON sdot, 8 x 8
+// NEON usmmla: so every M up to 17 and N up to 33) and of the K group (2, 4 or 8),
+// strided / transposed / misaligned views, thread-count invariance; the NEON and 256-bit VNNI
+// kernels directly, extremes and int32 wrap included; requantization with float and
+// fixed-point multipliers against independent references (ties, saturation); errors.
 #include <doctest/doctest.h>
 
 #include <cmath>
@@ -141,6 +144,24 @@ TEST_CASE_TEMPLATE("int8 matmul is exact over every tile remainder and K padding
                                   seed % 2 == 0, seed);
                 ++seed;
             }
+}
+
+TEST_CASE_TEMPLATE("int8 matmul is exact for every M remainder up to 2 x 8 rows and N up to 2 x 16 + 1", TA,
+                   std::uint8_t, std::int8_t)
+{
+    // Every M in [0, 17] and N in [1, 33] (each remainder of every tile above, twice over), K
+    // cycling through remainders of every K group; extremes on every third shape.
+    const std::size_t ks[] = {1, 2, 3, 5, 7, 8, 9, 12, 17, 31};
+    const std::int32_t za = std::is_same<TA, std::uint8_t>::value ? 255 : -128;
+    std::uint32_t seed = 1000;
+    for (std::size_t M = 0; M <= 17; ++M)
+        for (std::size_t N = 1; N <= 33; ++N)
+        {
+            const fill f = seed % 3 == 0 ? fill::extremes : fill::random;
+            check_product<TA>(M, N, ks[seed % 10], f, f, seed % 2 == 1, seed % 5 == 1, seed % 4 == 0 ? za : 3,
+                              seed % 7 == 0 ? -128 : 127, seed % 3 == 1, seed);
+            ++seed;
+        }
 }
 
 TEST_CASE_TEMPLATE("int8 matmul: -128 / 255 extremes and long K (int16 intermediates would overflow)", TA, std::uint8_t,
@@ -368,3 +389,68 @@ TEST_CASE("int8 matmul and requantize: bad arguments get joule::error")
     CHECK_THROWS_WITH_AS(joule::requantize(acc, reinterpret_cast<std::int8_t*>(acc), 2, 0.5f, 0), doctest::Contains("overlap"),
                          joule::error);
 }
+
+namespace
+{
+    /// Runs a micro-kernel directly on one tile (packed A = A' - a_offset, with the type's
+    /// extremes every few elements or everywhere) and compares with the int64 sum modulo 2^32.
+    template <class Kernel>
+    void check_kernel(std::size_t groups, bool all_extremes)
+    {
+        using a_type = typename Kernel::a_type;
+        using b_type = typename Kernel::b_type;
+        constexpr std::size_t mr = Kernel::mr, nr = Kernel::nr, kg = Kernel::kg;
+        const std::size_t kp = groups * kg;
+        constexpr a_type a_ext = std::is_signed<a_type>::value ? std::numeric_limits<a_type>::min()
+                                                               : std::numeric_limits<a_type>::max();
+        std::mt19937 rng(7);
+        std::vector<a_type> a(mr * kp);
+        std::vector<b_type> b(kp * nr); // element (k, n) at (k / kg) * nr * kg + n * kg + k % kg
+        for (std::size_t i = 0; i < a.size(); ++i)
+            a[i] = all_extremes || i % 5 == 0 ? a_ext : a_type(rng());
+        for (std::size_t i = 0; i < b.size(); ++i)
+            b[i] = all_extremes || i % 7 == 0 ? b_type(-128) : b_type(rng());
+        std::vector<std::int32_t> c(mr * nr, -1);
+        Kernel::run(a.data(), kp, b.data(), kp, c.data());
+        for (std::size_t r = 0; r < mr; ++r)
+            for (std::size_t n = 0; n < nr; ++n)
+            {
+                std::int64_t ref = 0;
+                for (std::size_t k = 0; k < kp; ++k)
+                    ref += std::int64_t(a[r * kp + k]) * std::int64_t(b[(k / kg * nr + n) * kg + k % kg]);
+                CAPTURE(r);
+                CAPTURE(n);
+                CHECK(c[r * nr + n] == static_cast<std::int32_t>(static_cast<std::uint32_t>(ref)));
+            }
+    }
+} // namespace
+
+#if defined(JOULE_DETAIL_INT8_NEON_DOT)
+// The dotprod (sdot on A' - 128) and i8mm (usdot, usmmla) kernels directly: only one of them
+// is the driver's kernel in a build. 140000 products of 128 * 128 (or 255 * -128) pass 2^31:
+// the int32 lanes must wrap.
+TEST_CASE("the NEON int8 micro-kernels sum exactly, extremes and int32 wrap included")
+{
+#if defined(__ARM_FEATURE_DOTPROD)
+    check_kernel<joule::detail::int8_kernel_dot_5x16<std::int8_t>>(37, false);
+    check_kernel<joule::detail::int8_kernel_dot_5x16<std::int8_t>>(140000 / 4, true);
+#endif
+#if defined(JOULE_DETAIL_INT8_NEON_USMMLA)
+    check_kernel<joule::detail::int8_kernel_dot_5x16<std::uint8_t>>(37, false);
+    check_kernel<joule::detail::int8_kernel_dot_5x16<std::uint8_t>>(140000 / 4, true);
+    check_kernel<joule::detail::int8_kernel_usmmla_8x8>(37, false);
+    check_kernel<joule::detail::int8_kernel_usmmla_8x8>(140000 / 8, true);
+#endif
+}
+#endif
+
+#if defined(JOULE_DETAIL_INT8_VNNI256)
+// The AVX-VNNI kernel (VEX vpdpbusd on ymm) runs on no machine here; on AVX-512 VNNI machines it
+// is built with the EVEX form of the same instruction and tested here directly, since the driver
+// there uses the 512-bit kernel.
+TEST_CASE("the 256-bit VNNI int8 micro-kernel sums exactly, extremes included")
+{
+    check_kernel<joule::detail::int8_kernel_vnni256>(37, false);
+    check_kernel<joule::detail::int8_kernel_vnni256>(140000 / 4, true);
+}
+#endif

@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include <joule/dispatch.hpp>
 #include <joule/matmul.hpp>
 
 #include "support/buffer.hpp"
@@ -25,8 +26,9 @@ namespace
     using joule::bf16;
     using joule::f16;
     using joule::matrix_view;
-    using shape = joule::detail::tile_shape<joule::simd::native_arch>;
-    constexpr std::size_t MR = shape::mr, NR = shape::nr;
+    // The tile of the kernels that run: with runtime dispatch the level chosen at start-up (or
+    // by JOULE_ARCH), whose tile differs from this translation unit's own.
+    const std::size_t MR = joule::detail::active_matmul_tiling().mr, NR = joule::detail::active_matmul_tiling().nr;
 
     template <class T>
     const char* type_name()
@@ -153,17 +155,18 @@ namespace
     /// every KC, MC and NC edge.
     struct small_blocks
     {
-        joule::detail::gemm_blocking saved;
+        joule::dispatch::matmul_tiling saved;
         small_blocks()
-            : saved(joule::detail::blocking_for<joule::simd::native_arch>())
+            : saved(joule::detail::active_matmul_tiling())
         {
-            auto& b = joule::detail::blocking_for<joule::simd::native_arch>();
+            auto b = saved;
             b.kc = 16;
             b.mc = (32 + MR - 1) / MR * MR; // float row-major A up to mc rows is read in place
             b.nc = 3 * NR;
             b.nc_small = 2 * NR;
+            joule::detail::set_active_matmul_tiling(b);
         }
-        ~small_blocks() { joule::detail::blocking_for<joule::simd::native_arch>() = saved; }
+        ~small_blocks() { joule::detail::set_active_matmul_tiling(saved); }
     };
 
     enum class path
@@ -302,7 +305,7 @@ TEST_CASE("every tile remainder in M and N, through every path (float, small blo
     std::mt19937 rng(1);
     int failures = 0;
     // M past small_m_limit and past mc: A read in place, then packed over two MC blocks
-    const std::size_t mc = joule::detail::blocking_for<joule::simd::native_arch>().mc;
+    const std::size_t mc = joule::detail::active_matmul_tiling().mc;
     const std::size_t m_max = mc + 2 * MR + 1, n_max = 2 * NR + 1;
     for (std::size_t K : {std::size_t(1), std::size_t(37)})
         for (std::size_t M = 1; M <= m_max && failures < 5; ++M)
@@ -398,7 +401,7 @@ TEST_CASE("misaligned pointers for A, B and C")
 
 TEST_CASE("the machine's own blocks: shapes past KC and MC, GEMV past its column chunk")
 {
-    const auto& bl = joule::detail::blocking_for<joule::simd::native_arch>();
+    const auto bl = joule::detail::active_matmul_tiling();
     INFO("kc=" << bl.kc << " mc=" << bl.mc << " nc=" << bl.nc << " nc_small=" << bl.nc_small);
     std::mt19937 rng(5);
     int failures = 0;
@@ -409,7 +412,7 @@ TEST_CASE("the machine's own blocks: shapes past KC and MC, GEMV past its column
     o.how = path::plain;
     JOULE_CHECK_CASE(run_case<float, bf16>(1, joule::detail::gemv_rows_chunk + 9, 23, o, rng));
     o.how = path::linear;
-    JOULE_CHECK_CASE(run_case<bf16, f16>(1, 37, 3 * joule::simd::width<float> + 5, o, rng));
+    JOULE_CHECK_CASE(run_case<bf16, f16>(1, 37, 3 * joule::active_arch().float_lanes + 5, o, rng));
     CHECK(failures == 0);
 }
 

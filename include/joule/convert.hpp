@@ -23,6 +23,7 @@
 #include <type_traits>
 
 #include "joule/detail/convert/convert_rows.hpp"
+#include "joule/detail/dispatch/kernel_table.hpp"
 #include "joule/error.hpp"
 
 namespace joule
@@ -106,25 +107,25 @@ namespace joule
     inline void convert(const float* x, f16* y, std::size_t n)
     {
         detail::check_convert_args(x, y, n);
-        detail::f32_to_f16_row<simd::native_arch>(x, detail::bits_of(y), n);
+        JOULE_DISPATCHED(f32_to_f16_row, detail::f32_to_f16_row<simd::native_arch>)(x, detail::bits_of(y), n);
     }
     /// y[i] = float(x[i]) for i < n.
     inline void convert(const f16* x, float* y, std::size_t n)
     {
         detail::check_convert_args(x, y, n);
-        detail::f16_to_f32_row<simd::native_arch>(detail::bits_of(x), y, n);
+        JOULE_DISPATCHED(f16_to_f32_row, detail::f16_to_f32_row<simd::native_arch>)(detail::bits_of(x), y, n);
     }
     /// y[i] = bf16(x[i]) for i < n.
     inline void convert(const float* x, bf16* y, std::size_t n)
     {
         detail::check_convert_args(x, y, n);
-        detail::f32_to_bf16_row<simd::native_arch>(x, detail::bits_of(y), n);
+        JOULE_DISPATCHED(f32_to_bf16_row, detail::f32_to_bf16_row<simd::native_arch>)(x, detail::bits_of(y), n);
     }
     /// y[i] = float(x[i]) for i < n.
     inline void convert(const bf16* x, float* y, std::size_t n)
     {
         detail::check_convert_args(x, y, n);
-        detail::bf16_to_f32_row<simd::native_arch>(detail::bits_of(x), y, n);
+        JOULE_DISPATCHED(bf16_to_f32_row, detail::bf16_to_f32_row<simd::native_arch>)(detail::bits_of(x), y, n);
     }
     JOULE_END_ARCH_NS
 } // namespace joule

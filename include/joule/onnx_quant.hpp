@@ -72,6 +72,7 @@ namespace joule
 } // namespace joule
 
 // The kernels are written for the types above.
+#include "joule/detail/dispatch/kernel_table.hpp"
 #include "joule/detail/onnx_quant/onnx_quant_kernels.hpp"
 
 namespace joule
@@ -87,6 +88,15 @@ namespace joule
         {
             using type = T;
         };
+
+        /// DynamicQuantizeLinear behind the checks: the parameters, then the values.
+        template <class A>
+        dynamic_quantization dynamic_quantize_kernel(const float* x, std::uint8_t* y, std::size_t n) noexcept
+        {
+            const dynamic_params p = dynamic_parameters<A>(x, n);
+            quantize_per_tensor<A>(x, y, n, p.scale, p.zero_point);
+            return {p.scale, static_cast<std::uint8_t>(p.zero_point)};
+        }
     } // namespace detail
 
     /// Per-tensor QuantizeLinear of n values.
@@ -94,7 +104,9 @@ namespace joule
     void quantize_linear(const float* x, Q* y, std::size_t n, float scale, int zero_point = 0)
     {
         detail::check_per_tensor<Q>("quantize_linear", x, y, n, scale, zero_point, true);
-        detail::quantize_per_tensor<simd::native_arch>(x, y, n, scale, zero_point);
+        const auto kernel = JOULE_DISPATCHED_MEMBER(dispatch::onnx_fields<Q>::quantize,
+                                                    detail::quantize_per_tensor<simd::native_arch, Q>);
+        kernel(x, y, n, scale, zero_point);
     }
 
     /// Per-axis or blocked QuantizeLinear of axis.outer * axis.size * axis.inner values.
@@ -103,7 +115,9 @@ namespace joule
                          const typename detail::identity<Q>::type* zero_point = nullptr)
     {
         detail::check_per_axis<Q>("quantize_linear", x, y, axis, scale, scale_count, zero_point, true);
-        detail::quantize_per_axis<simd::native_arch>(x, y, axis, scale, zero_point);
+        const auto kernel = JOULE_DISPATCHED_MEMBER(dispatch::onnx_fields<Q>::quantize_axis,
+                                                    detail::quantize_per_axis<simd::native_arch, Q>);
+        kernel(x, y, axis, scale, zero_point);
     }
 
     /// Per-tensor DequantizeLinear of n values.
@@ -111,7 +125,9 @@ namespace joule
     void dequantize_linear(const Q* x, float* y, std::size_t n, float scale, int zero_point = 0)
     {
         detail::check_per_tensor<Q>("dequantize_linear", x, y, n, scale, zero_point, false);
-        detail::dequantize_per_tensor<simd::native_arch>(x, y, n, scale, zero_point);
+        const auto kernel = JOULE_DISPATCHED_MEMBER(dispatch::onnx_fields<Q>::dequantize,
+                                                    detail::dequantize_per_tensor<simd::native_arch, Q>);
+        kernel(x, y, n, scale, zero_point);
     }
 
     /// Per-axis or blocked DequantizeLinear.
@@ -120,16 +136,16 @@ namespace joule
                            const typename detail::identity<Q>::type* zero_point = nullptr)
     {
         detail::check_per_axis<Q>("dequantize_linear", x, y, axis, scale, scale_count, zero_point, false);
-        detail::dequantize_per_axis<simd::native_arch>(x, y, axis, scale, zero_point);
+        const auto kernel = JOULE_DISPATCHED_MEMBER(dispatch::onnx_fields<Q>::dequantize_axis,
+                                                    detail::dequantize_per_axis<simd::native_arch, Q>);
+        kernel(x, y, axis, scale, zero_point);
     }
 
     /// DynamicQuantizeLinear (uint8) of n values: returns the scale and zero point it used.
     inline dynamic_quantization dynamic_quantize_linear(const float* x, std::uint8_t* y, std::size_t n)
     {
         detail::check_onnx_pointers<std::uint8_t>("dynamic_quantize_linear", x, y, n, true);
-        const auto p = detail::dynamic_parameters<simd::native_arch>(x, n);
-        detail::quantize_per_tensor<simd::native_arch>(x, y, n, p.scale, p.zero_point);
-        return {p.scale, static_cast<std::uint8_t>(p.zero_point)};
+        return JOULE_DISPATCHED(dynamic_quantize_linear, detail::dynamic_quantize_kernel<simd::native_arch>)(x, y, n);
     }
     JOULE_END_ARCH_NS
 } // namespace joule

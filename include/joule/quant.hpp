@@ -60,6 +60,7 @@
 #include <cstdint>
 #include <type_traits>
 
+#include "joule/detail/dispatch/kernel_table.hpp"
 #include "joule/detail/quant/quant_rows.hpp"
 #include "joule/error.hpp"
 #include "joule/executor.hpp"
@@ -109,16 +110,20 @@ namespace joule
         void quantize_checked(const float* x, Block* y, std::size_t n, executor_ref executor)
         {
             check_quant_args<Block>("quantize", x, y, n, true);
+            const auto kernel = JOULE_DISPATCHED_MEMBER(dispatch::block_fields<Block>::quantize,
+                                                        quantize_blocks<simd::native_arch, Block>);
             for_block_ranges(n / Block::block_size, Block::block_size, executor, [&](std::size_t first, std::size_t count) {
-                quantize_blocks<simd::native_arch>(x + first * Block::block_size, y + first, count);
+                kernel(x + first * Block::block_size, y + first, count);
             });
         }
         template <class Block>
         void dequantize_checked(const Block* x, float* y, std::size_t n, executor_ref executor)
         {
             check_quant_args<Block>("dequantize", x, y, n, false);
+            const auto kernel = JOULE_DISPATCHED_MEMBER(dispatch::block_fields<Block>::dequantize,
+                                                        dequantize_blocks<simd::native_arch, Block>);
             for_block_ranges(n / Block::block_size, Block::block_size, executor, [&](std::size_t first, std::size_t count) {
-                dequantize_blocks<simd::native_arch>(x + first, y + first * Block::block_size, count);
+                kernel(x + first, y + first * Block::block_size, count);
             });
         }
     } // namespace detail

@@ -51,6 +51,10 @@
 // Thread safety: functions only read x and write y; calls on disjoint outputs may run
 // concurrently. An online_softmax is a plain value: one thread at a time.
 //
+// Runtime dispatch (joule/dispatch.hpp): exp, softmax, log_softmax and online_softmax's add and
+// normalize go through it; keep one level for an online_softmax's whole life (a force_arch
+// between add and normalize mixes two levels' rounding).
+//
 // Errors (joule::error, before anything is written): null x or y with n > 0, overlapping x and
 // y (except x == y for float), a temperature that is not finite and > 0, mismatched matrix
 // shapes or invalid views, online_softmax states merged with different temperatures.
@@ -62,6 +66,7 @@
 #include <type_traits>
 
 #include "joule/convert.hpp"
+#include "joule/detail/dispatch/kernel_table.hpp"
 #include "joule/detail/softmax/exp_row.hpp"
 #include "joule/detail/softmax/softmax_rows.hpp"
 #include "joule/error.hpp"
@@ -141,12 +146,100 @@ namespace joule
             return r;
         }
 
+        /// Whether A's vector float arithmetic flushes subnormals to zero: ARMv7 NEON always does,
+        /// which would turn exp's subnormal results (x below -87.3) and tiny probabilities into 0.
+        template <class A>
+#if defined(__arm__) && !defined(__aarch64__)
+        constexpr bool flushes_subnormals = !std::is_same<A, simd::scalar_arch>::value;
+#else
+        constexpr bool flushes_subnormals = false;
+#endif
+
+        /// The arch the softmax family of level A runs on: A itself, or the scalar path where A
+        /// flushes subnormals or has no double registers (the kernels keep their sums in double
+        /// lanes). Both hold for 32-bit ARM NEON, whose softmax and exp therefore run scalar code.
+        template <class A>
+        using softmax_arch =
+          std::conditional_t<(simd::width<double, A> > 0) && !flushes_subnormals<A>, A, simd::scalar_arch>;
+
+        // The kernels behind the entry points, one instantiation per instruction set (with runtime
+        // dispatch, the kernel table points at each level's); checked arguments, n >= 1.
+        template <class Level, class T, bool Log>
+        void softmax_row_kernel(const T* x, float* y, std::size_t n, const softmax_options& o)
+        {
+            using A = softmax_arch<Level>;
+            softmax_row<A, T, Log>(x, y, n, row_options_of(o), o.executor);
+        }
+        template <class Level, class T, bool Log>
+        void softmax_rows_kernel(const matrix_view<const T>& x, const matrix_view<float>& y, const softmax_options& o)
+        {
+            using A = softmax_arch<Level>;
+            softmax_rows<A, T, Log>(x, y, row_options_of(o), o.executor);
+        }
+
+        inline row_stats stats_of(const dispatch::online_softmax_state& st) noexcept
+        {
+            row_stats s;
+            s.max = st.max;
+            s.count = st.count;
+            s.rest = st.rest;
+            s.nan = st.nan;
+            return s;
+        }
+
+        /// online_softmax::add: x[0, n) into the state.
+        template <class Level, class T>
+        void online_add_kernel(dispatch::online_softmax_state& st, const T* x, std::size_t n)
+        {
+            using A = softmax_arch<Level>;
+            auto s = stats_of(st);
+            for (std::size_t b = 0; b < n; b += softmax_block)
+            {
+                const std::size_t len = n - b < softmax_block ? n - b : softmax_block;
+                const auto block = st.temperature == 1.0f ? block_stats<A, T, false, true>(x + b, len, st.temperature)
+                                                          : block_stats<A, T, true, true>(x + b, len, st.temperature);
+                merge_stats(s, block, st.temperature);
+            }
+            st.max = s.max;
+            st.count = s.count;
+            st.rest = s.rest;
+            st.nan = s.nan;
+        }
+
+        /// online_softmax::normalize (Log = false) and log_normalize, n >= 1.
+        template <class Level, bool Log, class T>
+        void online_normalize_kernel(const dispatch::online_softmax_state& st, const T* x, float* y, std::size_t n)
+        {
+            using A = softmax_arch<Level>;
+            const auto s = stats_of(st);
+            const auto kind = kind_of(s);
+            if (JOULE_UNLIKELY(kind != row_kind::normal))
+                return write_special_row(kind, s, x, y, n, st.masked_zeros, Log);
+            if constexpr (Log)
+            {
+                const double log_sum = log_of_sum(s);
+                if (st.temperature == 1.0f)
+                    log_store<A, T, false>(x, y, n, st.max, st.temperature, log_sum);
+                else
+                    log_store<A, T, true>(x, y, n, st.max, st.temperature, log_sum);
+            }
+            else
+            {
+                const auto scale = static_cast<float>(1.0 / std::ldexp(s.sum(), exp_kernel<A>::bias));
+                if (st.temperature == 1.0f)
+                    exp_scale_store<A, T, false>(x, y, n, st.max, st.temperature, scale);
+                else
+                    exp_scale_store<A, T, true>(x, y, n, st.max, st.temperature, scale);
+            }
+        }
+
         template <bool Log, class T>
         void softmax_entry(const char* function, const T* x, float* y, std::size_t n, const softmax_options& o)
         {
             check_softmax_row(function, x, y, n, o);
             if (n != 0)
-                softmax_row<simd::native_arch, T, Log>(x, y, n, row_options_of(o), o.executor);
+                JOULE_DISPATCHED_MEMBER((dispatch::softmax_fields<T, Log>::row),
+                                        softmax_row_kernel<simd::native_arch, T, Log>)(x, y, n, o);
         }
 
         template <bool Log, class T>
@@ -156,7 +249,8 @@ namespace joule
                            const softmax_options& o)
         {
             check_softmax_views(function, x, y, o);
-            softmax_rows<simd::native_arch, T, Log>(x, y, row_options_of(o), o.executor);
+            JOULE_DISPATCHED_MEMBER((dispatch::softmax_fields<T, Log>::rows),
+                                    softmax_rows_kernel<simd::native_arch, T, Log>)(x, y, o);
         }
     } // namespace detail
 
@@ -170,7 +264,7 @@ namespace joule
         detail::check_pointer("exp", "y", y, "n", n);
         if (x != y)
             detail::check_disjoint("exp", "x", x, n * sizeof(float), "y", y, n * sizeof(float));
-        detail::exp_row<simd::native_arch>(x, y, n);
+        JOULE_DISPATCHED(exp_row, detail::exp_row<detail::softmax_arch<simd::native_arch>>)(x, y, n);
     }
 
     /// y = softmax(x / options.temperature) over one row of n elements.
@@ -334,20 +428,22 @@ namespace joule
             nan_ = s.nan;
         }
 
+        JOULE_ARCH_TAG dispatch::online_softmax_state state() const noexcept
+        {
+            return dispatch::online_softmax_state{max_, count_, rest_, nan_, temperature_, masked_zeros_};
+        }
+
         template <class T>
         JOULE_ARCH_TAG void add_row(const T* x, std::size_t n)
         {
             detail::check_pointer("online_softmax::add", "x", x, "n", n);
-            auto s = stats();
-            for (std::size_t b = 0; b < n; b += detail::softmax_block)
-            {
-                const std::size_t len = n - b < detail::softmax_block ? n - b : detail::softmax_block;
-                const auto block = temperature_ == 1.0f
-                                     ? detail::block_stats<simd::native_arch, T, false, true>(x + b, len, temperature_)
-                                     : detail::block_stats<simd::native_arch, T, true, true>(x + b, len, temperature_);
-                detail::merge_stats(s, block, temperature_);
-            }
-            set_stats(s);
+            auto st = state();
+            JOULE_DISPATCHED_MEMBER((dispatch::softmax_fields<T, false>::online_add),
+                                    detail::online_add_kernel<simd::native_arch, T>)(st, x, n);
+            max_ = st.max;
+            count_ = st.count;
+            rest_ = st.rest;
+            nan_ = st.nan;
             size_ += n;
         }
 
@@ -360,27 +456,8 @@ namespace joule
             detail::check_softmax_row(function, x, y, n, o);
             if (n == 0)
                 return;
-            using A = simd::native_arch;
-            const auto s = stats();
-            const auto kind = detail::kind_of(s);
-            if (JOULE_UNLIKELY(kind != detail::row_kind::normal))
-                return detail::write_special_row(kind, s, x, y, n, masked_zeros_, Log);
-            if constexpr (Log)
-            {
-                const double log_sum = detail::log_of_sum(s);
-                if (temperature_ == 1.0f)
-                    detail::log_store<A, T, false>(x, y, n, max_, temperature_, log_sum);
-                else
-                    detail::log_store<A, T, true>(x, y, n, max_, temperature_, log_sum);
-            }
-            else
-            {
-                const auto scale = static_cast<float>(1.0 / std::ldexp(s.sum(), detail::exp_kernel<A>::bias));
-                if (temperature_ == 1.0f)
-                    detail::exp_scale_store<A, T, false>(x, y, n, max_, temperature_, scale);
-                else
-                    detail::exp_scale_store<A, T, true>(x, y, n, max_, temperature_, scale);
-            }
+            JOULE_DISPATCHED_MEMBER((dispatch::softmax_fields<T, Log>::online_normalize),
+                                    detail::online_normalize_kernel<simd::native_arch, Log, T>)(state(), x, y, n);
         }
 
         float max_ = -std::numeric_limits<float>::infinity();

@@ -28,11 +28,22 @@
 #define JOULE_DETAIL_STR(a) JOULE_DETAIL_STR2(a)
 
 /// The inline namespace that holds every instruction-set dependent entity. A build that forces
-/// the scalar path gets its own name too: its code differs from the SIMD build's.
+/// the scalar path, and a build whose entry points go through runtime dispatch, get their own
+/// names too: their code differs from the plain build's.
 #if defined(JOULE_FORCE_SCALAR)
 #define JOULE_ARCH_NS JOULE_DETAIL_CAT(JOULE_DETAIL_ISA_NAME, _forced_scalar)
+#elif defined(JOULE_DISPATCH)
+#define JOULE_ARCH_NS JOULE_DETAIL_CAT(JOULE_DETAIL_ISA_NAME, _dispatch)
 #else
 #define JOULE_ARCH_NS JOULE_DETAIL_ISA_NAME
+#endif
+
+/// The dispatch level a build matches: "sse2", "sse4.2", "avx2", "avxvnni", "avx512", "neon",
+/// "dotprod", "i8mm", "armv7-neon", or "scalar" for a forced-scalar build.
+#if defined(JOULE_FORCE_SCALAR)
+#define JOULE_ARCH_LEVEL "scalar"
+#else
+#define JOULE_ARCH_LEVEL JOULE_DETAIL_ISA_LEVEL
 #endif
 /// The same name as a string literal, e.g. "x86_64_v3".
 #define JOULE_ARCH_NAME JOULE_DETAIL_STR(JOULE_ARCH_NS)

@@ -118,6 +118,23 @@
 #define JOULE_DETAIL_ISA_X12
 #endif
 
+// The dispatch level this build matches (the names JOULE_ARCH and joule_enable_dispatch use).
+#if JOULE_DETAIL_X86_V4 && defined(__AVX512VNNI__)
+#define JOULE_DETAIL_ISA_LEVEL "avx512"
+#elif JOULE_DETAIL_X86_V4
+#define JOULE_DETAIL_ISA_LEVEL "x86-64-v4"
+#elif JOULE_DETAIL_X86_V3 && defined(__AVXVNNI__)
+#define JOULE_DETAIL_ISA_LEVEL "avxvnni"
+#elif JOULE_DETAIL_X86_V3
+#define JOULE_DETAIL_ISA_LEVEL "avx2"
+#elif JOULE_DETAIL_X86_V2
+#define JOULE_DETAIL_ISA_LEVEL "sse4.2"
+#elif defined(__SSE2__)
+#define JOULE_DETAIL_ISA_LEVEL "sse2"
+#else
+#define JOULE_DETAIL_ISA_LEVEL "x86"
+#endif
+
 #define JOULE_DETAIL_ISA_NAME                                                                      \
     JOULE_DETAIL_ISA_CAT(JOULE_DETAIL_ISA_CAT8(JOULE_DETAIL_ISA_BASE, JOULE_DETAIL_ISA_X1, JOULE_DETAIL_ISA_X2,          \
                                                JOULE_DETAIL_ISA_X3, JOULE_DETAIL_ISA_X4, JOULE_DETAIL_ISA_X5,          \
@@ -152,6 +169,13 @@
 #else
 #define JOULE_DETAIL_ISA_A5
 #endif
+#if defined(__ARM_FEATURE_MATMUL_INT8) && defined(__ARM_FEATURE_DOTPROD)
+#define JOULE_DETAIL_ISA_LEVEL "i8mm"
+#elif defined(__ARM_FEATURE_DOTPROD)
+#define JOULE_DETAIL_ISA_LEVEL "dotprod"
+#else
+#define JOULE_DETAIL_ISA_LEVEL "neon"
+#endif
 #define JOULE_DETAIL_ISA_NAME                                                                      \
     JOULE_DETAIL_ISA_CAT(JOULE_DETAIL_ISA_CAT4(aarch64_neon, JOULE_DETAIL_ISA_A1, JOULE_DETAIL_ISA_A2,                 \
                                                JOULE_DETAIL_ISA_A3),                                                   \
@@ -161,20 +185,26 @@
 
 #if defined(__ARM_NEON) && defined(__ARM_FEATURE_FMA)
 #define JOULE_DETAIL_ISA_NAME armv7_neon_vfpv4
+#define JOULE_DETAIL_ISA_LEVEL "armv7-neon"
 #elif defined(__ARM_NEON)
 #define JOULE_DETAIL_ISA_NAME armv7_neon
+#define JOULE_DETAIL_ISA_LEVEL "armv7-neon-novfpv4"
 #else
 #define JOULE_DETAIL_ISA_NAME arm_generic
+#define JOULE_DETAIL_ISA_LEVEL "arm"
 #endif
 
 #elif defined(__riscv)
 
 #if defined(__riscv_vector)
 #define JOULE_DETAIL_ISA_NAME riscv64_v
+#define JOULE_DETAIL_ISA_LEVEL "riscv64-v"
 #else
 #define JOULE_DETAIL_ISA_NAME riscv64
+#define JOULE_DETAIL_ISA_LEVEL "riscv64"
 #endif
 
 #else
 #define JOULE_DETAIL_ISA_NAME generic
+#define JOULE_DETAIL_ISA_LEVEL "generic"
 #endif

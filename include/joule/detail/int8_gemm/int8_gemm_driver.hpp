@@ -3,7 +3,8 @@
 // With A' = A + a_shift (a_shift = 128 for int8 A, turning it into uint8; 0 for uint8 A) and
 // za' = a_zero_point + a_shift, (A - za) = (A' - za'), so every case is u8 * s8:
 //   C[m][n] = sum_k A'[m][k] B[k][n] - zb[n] * rowsum(A')[m] - za' * colsum(B)[n] + K za' zb[n]
-// The micro-kernel (microkernel.hpp) computes the first term on the raw values; the corrections
+// The micro-kernel (microkernel.hpp) computes the first term on the raw values (or, for NEON
+// sdot, on A' - 128, with 128 * colsum(B) added back in the column term); the corrections
 // are added per element in wrapping (uint32) arithmetic, so the result is the exact sum modulo
 // 2^32. A' and B are packed once per call in the kernel's layout (zero-padded to whole tiles);
 // each tile runs the whole K in registers. Tasks split the column panels of C.
@@ -39,6 +40,8 @@ namespace joule
             using a_type = typename kernel::a_type;
             using b_type = typename kernel::b_type;
             constexpr std::size_t mr = kernel::mr, nr = kernel::nr, kg = kernel::kg;
+            // Packed A holds A' - a_offset (128 for sdot's int8 operands, else 0); see below.
+            constexpr std::int32_t a_offset = static_cast<std::int32_t>(kernel::a_offset);
             const std::size_t M = a.rows, N = b.cols, K = a.cols, kp = round_up(std::max<std::size_t>(K, 1), kg);
             const std::size_t m_pad = round_up(M, mr), panels = (N + nr - 1) / nr;
             const std::uint32_t a_shift = std::is_same<TA, std::int8_t>::value ? 128u : 0u;
@@ -56,7 +59,7 @@ namespace joule
                     for (std::size_t k = 0; k < K; ++k)
                     {
                         const auto v = static_cast<std::uint8_t>(static_cast<std::uint32_t>(src[k]) + a_shift);
-                        dst[k] = static_cast<a_type>(v);
+                        dst[k] = static_cast<a_type>(std::int32_t(v) - a_offset);
                         s += v;
                     }
                 }
@@ -64,7 +67,7 @@ namespace joule
                     for (std::size_t k = 0; k < K; ++k)
                     {
                         const auto v = static_cast<std::uint8_t>(static_cast<std::uint32_t>(a(m, k)) + a_shift);
-                        dst[k] = static_cast<a_type>(v);
+                        dst[k] = static_cast<a_type>(std::int32_t(v) - a_offset);
                         s += v;
                     }
                 rowsum[m] = s;
@@ -93,13 +96,15 @@ namespace joule
                 for (std::size_t p = p0; p < p1; ++p)
                 {
                     const std::size_t n0 = p * nr, nn = std::min(nr, N - n0);
-                    // Per column: zb[n] and za' * colsum[n] - K * za' * zb[n] (wrapping).
+                    // Per column: zb[n] and (za' - a_offset) * colsum[n] - K * za' * zb[n] (wrapping):
+                    // the kernel's sum over A' - a_offset lacks a_offset * colsum[n].
                     std::uint32_t col_zb[nr], col_term[nr];
                     for (std::size_t q = 0; q < nn; ++q)
                     {
                         const std::size_t n = n0 + q;
                         col_zb[q] = static_cast<std::uint32_t>(zb_cols ? std::int32_t(zb_cols[n]) : zb_tensor);
-                        col_term[q] = za_u * colsum[n] - static_cast<std::uint32_t>(K) * za_u * col_zb[q];
+                        col_term[q] = (za_u - kernel::a_offset) * colsum[n] -
+                                      static_cast<std::uint32_t>(K) * za_u * col_zb[q];
                     }
                     for (std::size_t m0 = 0; m0 < M; m0 += mr)
                     {
@@ -147,7 +152,8 @@ namespace joule
                         c(m, n) = 0;
                 return;
             }
-            int8_matmul_checked<A>(a, b, c, opts.a_zero_point, opts.b_zero_point, opts.b_zero_points, opts.executor);
+            JOULE_DISPATCHED_MEMBER(dispatch::int8_matmul_field<TA>::field, int8_matmul_checked<A, TA>)(
+                a, b, c, opts.a_zero_point, opts.b_zero_point, opts.b_zero_points, opts.executor);
         }
     } // namespace detail
     JOULE_END_ARCH_NS

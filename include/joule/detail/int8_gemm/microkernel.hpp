@@ -4,7 +4,8 @@
 // float GEMM, so no horizontal reductions). int8_kernel<A> is a trait with the tile shape, the
 // element types of the packed operands and run(); the packing (int8_gemm_driver.hpp) follows
 // the shape:
-//   packed A: rows of kp elements (a_type), kp a multiple of KG, padded with zeros;
+//   packed A: rows of kp elements (a_type), kp a multiple of KG, padded with zeros (B's zero
+//     padding cancels whatever stands in A's padding);
 //   packed B panel: for each group g of KG k's, NR columns of KG consecutive k's (b_type),
 //     i.e. element (k, n) at (k / KG) * NR * KG + n * KG + k % KG, zero-padded.
 // Versions:
@@ -12,7 +13,16 @@
 // - AVX2: int16 operands, KG = 2, vpmaddwd (a pair sum is at most 2 * 255 * 128: exact; the
 //   saturating vpmaddubsw is not used: 2 * 255 * 127 > 32767), 4 x 16 tile;
 // - AVX-512 VNNI: uint8 x int8, KG = 4, vpdpbusd (four products summed into int32 with no
-//   int16 intermediate), 6 x 32 tile.
+//   int16 intermediate), 6 x 32 tile;
+// - AVX-VNNI (VEX vpdpbusd on ymm: Alder Lake, Zen 5): the same with a 6 x 16 tile
+//   (int8_kernel_vnni256). No machine here has AVX-VNNI, so the kernel is also built with the
+//   EVEX form on AVX-512 VNNI machines, where int8_gemm_test runs it directly: only the
+//   instruction encoding differs from what the avxvnni level executes.
+// - AArch64 (microkernel_neon.hpp): i8mm, usmmla on 2 x 8 by 8 x 2 blocks, uint8 x int8,
+//   KG = 8, 8 x 8 tile; dotprod without i8mm, sdot, int8 x int8, KG = 4, 5 x 16 tile, with A
+//   packed as A' - 128 (a_offset; the driver adds a_offset * colsum(B) back); plain NEON, the
+//   generic kernel.
+// Packed A holds A' - a_offset (a_offset = 0 except for sdot).
 // int32 sums wrap modulo 2^32 on overflow, as the scalar reference's uint32 arithmetic does.
 #pragma once
 
@@ -36,6 +46,7 @@ namespace joule
         struct int8_kernel
         {
             static constexpr std::size_t mr = 4, nr = 8, kg = 2;
+            static constexpr std::uint32_t a_offset = 0; // packed A = A' - a_offset
             using a_type = std::int16_t;
             using b_type = std::int16_t;
             /// c[r * nr + n] = sum over k < kp of a[r * lda + k] * B(k, n).
@@ -61,11 +72,62 @@ namespace joule
             return v;
         }
 
+#if defined(__AVXVNNI__) || (defined(__AVX512VNNI__) && defined(__AVX512VL__))
+#define JOULE_DETAIL_INT8_VNNI256 1
+        /// acc + the sums of four u8 x s8 products per int32 lane.
+        JOULE_ALWAYS_INLINE __m256i dpbusd_256(__m256i acc, __m256i a, __m256i b) noexcept
+        {
+#if defined(__AVX512VNNI__) && defined(__AVX512VL__)
+            return _mm256_dpbusd_epi32(acc, a, b);
+#else
+            return _mm256_dpbusd_avx_epi32(acc, a, b);
+#endif
+        }
+
+        /// The 256-bit VNNI kernel: 12 accumulators, two B vectors and the A broadcast fit the 16
+        /// ymm registers of AVX-VNNI machines.
+        struct int8_kernel_vnni256
+        {
+            static constexpr std::size_t mr = 6, nr = 16, kg = 4;
+            static constexpr std::uint32_t a_offset = 0; // packed A = A' - a_offset
+            using a_type = std::uint8_t;
+            using b_type = std::int8_t;
+            static void run(const a_type* a, std::size_t lda, const b_type* b, std::size_t kp, std::int32_t* c) noexcept
+            {
+                __m256i acc[mr][2];
+                for (std::size_t r = 0; r < mr; ++r)
+                    acc[r][0] = acc[r][1] = _mm256_setzero_si256();
+                for (std::size_t g = 0; g < kp / kg; ++g)
+                {
+                    const __m256i b0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b + g * nr * kg));
+                    const __m256i b1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b + g * nr * kg + 32));
+                    for (std::size_t r = 0; r < mr; ++r)
+                    {
+                        const __m256i av = _mm256_set1_epi32(load_i32(a + r * lda + g * kg));
+                        acc[r][0] = dpbusd_256(acc[r][0], av, b0);
+                        acc[r][1] = dpbusd_256(acc[r][1], av, b1);
+                    }
+                }
+                for (std::size_t r = 0; r < mr; ++r)
+                {
+                    _mm256_storeu_si256(reinterpret_cast<__m256i*>(c + r * nr), acc[r][0]);
+                    _mm256_storeu_si256(reinterpret_cast<__m256i*>(c + r * nr + 8), acc[r][1]);
+                }
+            }
+        };
+#endif
+
         template <class A>
         struct int8_kernel<A, std::enable_if_t<!std::is_same<A, simd::scalar_arch>::value && (simd::width<float, A> >= 8)>>
+#if !(defined(__AVX512VNNI__) && defined(__AVX512BW__)) && defined(__AVXVNNI__)
+            : int8_kernel_vnni256
+        {
+        };
+#else
         {
 #if defined(__AVX512VNNI__) && defined(__AVX512BW__)
             static constexpr std::size_t mr = 6, nr = 32, kg = 4;
+            static constexpr std::uint32_t a_offset = 0; // packed A = A' - a_offset
             using a_type = std::uint8_t;
             using b_type = std::int8_t;
             static void run(const a_type* a, std::size_t lda, const b_type* b, std::size_t kp, std::int32_t* c) noexcept
@@ -92,6 +154,7 @@ namespace joule
             }
 #else
             static constexpr std::size_t mr = 4, nr = 16, kg = 2;
+            static constexpr std::uint32_t a_offset = 0; // packed A = A' - a_offset
             using a_type = std::int16_t;
             using b_type = std::int16_t;
             static void run(const a_type* a, std::size_t lda, const b_type* b, std::size_t kp, std::int32_t* c) noexcept
@@ -118,7 +181,10 @@ namespace joule
             }
 #endif
         };
-#endif
+#endif // AVX-VNNI
+#endif // __AVX2__
     } // namespace detail
     JOULE_END_ARCH_NS
 } // namespace joule
+
+#include "joule/detail/int8_gemm/microkernel_neon.hpp"

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "joule/detail/matmul/gemm_blocked.hpp"
+#include "joule/detail/dispatch/kernel_table.hpp"
 #include "joule/detail/matmul/gemv.hpp"
 #include "joule/executor.hpp"
 #include "joule/matrix_view.hpp"
@@ -270,12 +271,103 @@ namespace joule
             check_no_overlap(fn, c_name, c, ec, b_name, b, eb);
         }
 
+        // ---- the kernels behind the entry points -----------------------------------------------
+        // One instantiation per instruction set; with runtime dispatch the kernel table points at
+        // each level's (kernel_table.hpp), otherwise the entry points call them directly. They
+        // take checked arguments.
+
+        inline gemm_output output_of(const dispatch::product_args& p) noexcept
+        {
+            return gemm_output{p.c, p.rsc, p.csc, p.alpha, p.beta, p.bias};
+        }
+
+        /// C = alpha * A * B + beta * C + bias (linear passes W^T as B).
+        template <class A, class TA, class TB>
+        void matmul_kernel(const matrix_view<const TA>& a, const matrix_view<const TB>& b, const dispatch::product_args& p)
+        {
+            matmul_checked<A>(a, b, output_of(p), a.rows, b.cols, a.cols, *p.executor);
+        }
+
+        /// The same with B packed (for this level's panel width).
+        template <class A, class TA, class TB>
+        void matmul_packed_kernel(const matrix_view<const TA>& a, const packed_matrix<TB>& b,
+                                  const dispatch::product_args& p)
+        {
+            matmul_packed_checked<A>(a, b, output_of(p), a.rows, b.cols(), a.cols, *p.executor);
+        }
+
+        /// B packed in panels of this level's width.
+        template <class A, class TB>
+        packed_matrix<TB> pack_kernel(const matrix_view<const TB>& b)
+        {
+            constexpr std::size_t nr = tile_shape<A>::nr;
+            packed_matrix<TB> p(b.rows, b.cols, nr);
+            if (!b.empty())
+            {
+                float* tmp = thread_scratch(4, std::max(b.rows, b.cols));
+                pack_b_panels<A, TB>(b, 0, 0, b.rows, b.cols, nr, p.panel(0), b.rows * nr, tmp);
+            }
+            return p;
+        }
+
+        /// This level's register tile and loop blocks (tests shrink the blocks to reach every edge).
+        template <class A>
+        dispatch::matmul_tiling matmul_tiling_of()
+        {
+            const gemm_blocking& b = blocking_for<A>();
+            return dispatch::matmul_tiling{tile_shape<A>::mr, tile_shape<A>::nr, b.kc, b.mc, b.nc, b.nc_small};
+        }
+        template <class A>
+        void set_matmul_tiling(const dispatch::matmul_tiling& t)
+        {
+            gemm_blocking& b = blocking_for<A>();
+            b.kc = t.kc;
+            b.mc = t.mc;
+            b.nc = t.nc;
+            b.nc_small = t.nc_small;
+        }
+
+        /// The tiling of the kernels that calls from this translation unit run (the dispatched
+        /// level's, with runtime dispatch).
+        inline dispatch::matmul_tiling active_matmul_tiling()
+        {
+            return JOULE_DISPATCHED(matmul_tiling_get, matmul_tiling_of<simd::native_arch>)();
+        }
+        inline void set_active_matmul_tiling(const dispatch::matmul_tiling& t)
+        {
+            JOULE_DISPATCHED(matmul_tiling_set, set_matmul_tiling<simd::native_arch>)(t);
+        }
+
+        /// The panel width pack() produces and packed products accept: the running level's NR.
+        template <class A>
+        std::size_t active_panel_width()
+        {
+#if defined(JOULE_DISPATCH)
+            return detail::dispatched_table().matmul_tiling_get().nr;
+#else
+            return tile_shape<A>::nr;
+#endif
+        }
+
+        /// What the running kernels were built for, for messages.
+        inline const char* active_isa_name()
+        {
+#if defined(JOULE_DISPATCH)
+            return detail::dispatched_table().info.isa;
+#else
+            return JOULE_ARCH_NAME;
+#endif
+        }
+
+        // ---- entry points: checks in the caller's translation unit, then the kernel --------------
         template <class TB>
         void check_packed(const char* fn, const char* name, const packed_matrix<TB>& b, std::size_t nr)
         {
             if (JOULE_UNLIKELY(!b.empty() && b.panel_width() != nr))
-                fail(fn, name, " was packed with panel width ", b.panel_width(), " but this code (", JOULE_ARCH_NAME,
-                     ") uses ", nr, ": pack it with code built for the same instruction set");
+                fail(fn, name, " was packed with panel width ", b.panel_width(), " but the kernels in use (",
+                     active_isa_name(), ") use ", nr,
+                     ": pack it with code built for the same instruction set (with runtime dispatch: after any "
+                     "force_arch)");
         }
 
         template <class A, class TA, class TB>
@@ -286,8 +378,8 @@ namespace joule
             check_equal("matmul", "C.rows", c.rows, "A.rows", a.rows);
             check_equal("matmul", "C.cols", c.cols, "B.cols", b.cols);
             check_product_args("matmul", "A", a, "B", b, "C", c);
-            const gemm_output out{c.data, c.row_stride, c.col_stride, opts.alpha, opts.beta, nullptr};
-            matmul_checked<A>(a, b, out, a.rows, b.cols, a.cols, opts.executor);
+            const dispatch::product_args p{c.data, c.row_stride, c.col_stride, opts.alpha, opts.beta, nullptr, &opts.executor};
+            JOULE_DISPATCHED_MEMBER((dispatch::matmul_fields<TA, TB>::plain), matmul_kernel<A, TA, TB>)(a, b, p);
         }
 
         template <class A, class TB>
@@ -295,17 +387,11 @@ namespace joule
         {
             static_assert(is_matmul_type<TB>, "joule::pack: B must be float, f16 or bf16");
             check_view("pack", "B", b);
-            constexpr std::size_t nr = tile_shape<A>::nr;
+            const std::size_t nr = active_panel_width<A>();
             const std::size_t panels = (b.cols + nr - 1) / nr;
             if (JOULE_UNLIKELY(b.rows != 0 && panels > std::numeric_limits<std::size_t>::max() / sizeof(TB) / nr / b.rows))
                 fail("pack", "B (", b.rows, " x ", b.cols, ") packed would need more bytes than size_t can count");
-            packed_matrix<TB> p(b.rows, b.cols, nr);
-            if (!b.empty())
-            {
-                float* tmp = thread_scratch(4, std::max(b.rows, b.cols));
-                pack_b_panels<A, TB>(b, 0, 0, b.rows, b.cols, nr, p.panel(0), b.rows * nr, tmp);
-            }
-            return p;
+            return JOULE_DISPATCHED_MEMBER(dispatch::pack_field<TB>::field, pack_kernel<A, TB>)(b);
         }
 
         template <class A, class TA, class TB>
@@ -316,13 +402,13 @@ namespace joule
             check_equal("matmul", "A.cols", a.cols, "B.rows", b.rows());
             check_equal("matmul", "C.rows", c.rows, "A.rows", a.rows);
             check_equal("matmul", "C.cols", c.cols, "B.cols", b.cols());
-            check_packed("matmul", "B", b, tile_shape<A>::nr);
+            check_packed("matmul", "B", b, active_panel_width<A>());
             const std::size_t ea = check_view("matmul", "A", a);
             const std::size_t ec = check_view("matmul", "C", c);
             check_no_overlap("matmul", "C", c, ec, "A", a, ea);
             check_disjoint("matmul", "C", c.data, ec * sizeof(float), "B", b.panel(0), b.size_bytes());
-            const gemm_output out{c.data, c.row_stride, c.col_stride, opts.alpha, opts.beta, nullptr};
-            matmul_packed_checked<A>(a, b, out, a.rows, b.cols(), a.cols, opts.executor);
+            const dispatch::product_args p{c.data, c.row_stride, c.col_stride, opts.alpha, opts.beta, nullptr, &opts.executor};
+            JOULE_DISPATCHED_MEMBER((dispatch::matmul_fields<TA, TB>::packed), matmul_packed_kernel<A, TA, TB>)(a, b, p);
         }
 
         template <class A, class TX, class TW>
@@ -336,8 +422,9 @@ namespace joule
             check_product_args("linear", "X", x, "W", w, "Y", y);
             const std::size_t ey = view_extent("linear", "Y", y);
             check_disjoint("linear", "Y", y.data, ey * sizeof(float), "bias", opts.bias, opts.bias ? w.rows * sizeof(float) : 0);
-            const gemm_output out{y.data, y.row_stride, y.col_stride, 1.0f, 0.0f, opts.bias};
-            matmul_checked<A>(x, w.t(), out, x.rows, w.rows, x.cols, opts.executor);
+            const dispatch::product_args p{y.data, y.row_stride, y.col_stride, 1.0f, 0.0f, opts.bias, &opts.executor};
+            const matrix_view<const TW> wt = w.t();
+            JOULE_DISPATCHED_MEMBER((dispatch::matmul_fields<TX, TW>::plain), matmul_kernel<A, TX, TW>)(x, wt, p);
         }
 
         template <class A, class TX, class TW>
@@ -348,15 +435,15 @@ namespace joule
             check_equal("linear", "Wp.rows", wp.rows(), "X.cols", x.cols);
             check_equal("linear", "Y.rows", y.rows, "X.rows", x.rows);
             check_equal("linear", "Y.cols", y.cols, "Wp.cols", wp.cols());
-            check_packed("linear", "Wp", wp, tile_shape<A>::nr);
+            check_packed("linear", "Wp", wp, active_panel_width<A>());
             const std::size_t ex = check_view("linear", "X", x);
             const std::size_t ey = check_view("linear", "Y", y);
             check_no_overlap("linear", "Y", y, ey, "X", x, ex);
             check_disjoint("linear", "Y", y.data, ey * sizeof(float), "Wp", wp.panel(0), wp.size_bytes());
             check_disjoint("linear", "Y", y.data, ey * sizeof(float), "bias", opts.bias,
                            opts.bias ? wp.cols() * sizeof(float) : 0);
-            const gemm_output out{y.data, y.row_stride, y.col_stride, 1.0f, 0.0f, opts.bias};
-            matmul_packed_checked<A>(x, wp, out, x.rows, wp.cols(), x.cols, opts.executor);
+            const dispatch::product_args p{y.data, y.row_stride, y.col_stride, 1.0f, 0.0f, opts.bias, &opts.executor};
+            JOULE_DISPATCHED_MEMBER((dispatch::matmul_fields<TX, TW>::packed), matmul_packed_kernel<A, TX, TW>)(x, wp, p);
         }
     } // namespace detail
     JOULE_END_ARCH_NS

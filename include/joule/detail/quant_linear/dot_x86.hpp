@@ -39,11 +39,15 @@ namespace joule
             return _mm_cvtss_f32(s);
         }
         /// Exact int32 lane sums of a * b over 32 int8 pairs, given |a| and b * sign(a).
-        /// With AVX-512 VNNI, one vpdpbusd does both steps (no int16 intermediate at all).
+        /// With VNNI, one vpdpbusd does both steps (no int16 intermediate at all): the EVEX form
+        /// of AVX-512 VNNI, or the VEX form of AVX-VNNI (same operation; the avxvnni dispatch
+        /// level, which no machine here has, runs that one).
         JOULE_ALWAYS_INLINE __m256i dot_lanes_epi8(__m256i abs_a, __m256i b_signed) noexcept
         {
 #if defined(__AVX512VNNI__) && defined(__AVX512VL__)
             return _mm256_dpbusd_epi32(_mm256_setzero_si256(), abs_a, b_signed);
+#elif defined(__AVXVNNI__)
+            return _mm256_dpbusd_avx_epi32(_mm256_setzero_si256(), abs_a, b_signed);
 #else
             return _mm256_madd_epi16(_mm256_maddubs_epi16(abs_a, b_signed), _mm256_set1_epi16(1));
 #endif

@@ -212,6 +212,16 @@ namespace joule
             matmul_checked<A>(x, wv.t(), out, x.rows, N, K, opts.executor);
         }
 
+        /// The product behind the checks (K a non-zero multiple of the block size, M and N > 0).
+        template <class A, class Block>
+        void qlinear_kernel(const matrix_view<const float>& x, const Block* w, std::size_t w_stride, std::size_t N,
+                            const matrix_view<float>& y, const linear_options& opts)
+        {
+            if (opts.dequantize_weights)
+                return qlinear_dequantized<A>(x, w, w_stride, N, y, opts);
+            qlinear_integer<A>(x, w, w_stride, N, y, opts.bias, opts.executor);
+        }
+
         /// Elements one past the last block of a non-empty quantized view; fails on overflow.
         template <class Block>
         std::size_t qview_extent(const char* fn, const char* name, std::size_t rows, std::size_t blocks_per_row,
@@ -254,9 +264,8 @@ namespace joule
                 return;
             if (bpr == 0)
                 return scale_output(gemm_output{y.data, y.row_stride, y.col_stride, 1.0f, 0.0f, opts.bias}, M, N);
-            if (opts.dequantize_weights)
-                return qlinear_dequantized<A>(x, w.data, w.row_stride, N, y, opts);
-            qlinear_integer<A>(x, w.data, w.row_stride, N, y, opts.bias, opts.executor);
+            const auto kernel = JOULE_DISPATCHED_MEMBER(dispatch::linear_field<Block>::field, qlinear_kernel<A, Block>);
+            kernel(x, w.data, w.row_stride, N, y, opts);
         }
     } // namespace detail
     JOULE_END_ARCH_NS
