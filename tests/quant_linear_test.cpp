@@ -189,7 +189,7 @@ TEST_CASE_TEMPLATE("quantized linear over a long K (M = 1 and M > 1)", Block, jo
 {
     const std::size_t K = 4096, N = 21;
     const test_weights<Block> w(N, K, 0, 5);
-    for (std::size_t M : {1, 3})
+    for (std::size_t M : {1, 3, 20}) // 20: two panels of rows (panels_vnni512.hpp)
     {
         const auto x = random_floats(M * K, 9, -3.0f, 1.0f);
         std::vector<std::vector<double>> xq;
