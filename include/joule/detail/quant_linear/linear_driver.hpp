@@ -7,9 +7,9 @@
 // of X is multiplied with the whole tile, four weight rows per kernel call: the unpacking is
 // done once per weight row whatever M is. For M == 1, formats with a fused kernel
 // (gemv_fused<A, Block>) skip the unpacking and read the blocks directly.
-// With AVX-512 VNNI and M >= panel_min_rows, qlinear_panels replaces the per-row kernel calls:
-// the activations are regrouped into panels of 16 rows (panels_vnni512.hpp) and each weight row
-// is multiplied with 16 rows of X per instruction.
+// Where the arch has a panel kernel (AVX-512 VNNI, AArch64 SDOT) and M is large enough,
+// qlinear_panels replaces the per-row kernel calls: the activations are regrouped into panels of
+// 16 or 4 rows (panels.hpp) and each weight row meets a whole panel per instruction.
 // Tasks split the weight rows (columns of Y) only, so every element of Y is computed the same
 // way whatever the executor.
 //
@@ -31,6 +31,7 @@
 #include "joule/detail/quant_linear/dot_x86.hpp"
 #include "joule/detail/quant_linear/gemv_fused.hpp"
 #include "joule/detail/quant_linear/gemv_fused_x86.hpp"
+#include "joule/detail/quant_linear/panels_neon.hpp"
 #include "joule/detail/quant_linear/panels_vnni512.hpp"
 #include "joule/detail/quant_linear/unpack.hpp"
 #include "joule/detail/quant_linear/unpack_x86.hpp"
@@ -168,23 +169,22 @@ namespace joule
             }
         }
 
-#if defined(JOULE_QLINEAR_PANELS)
-        /// Rows of X from which the panel kernel beats the plain one (below, most lanes are empty).
-        constexpr std::size_t panel_min_rows = 6;
-
-        /// The integer product on activation panels (panels_vnni512.hpp): weight rows tile by tile,
-        /// q8_0 quants read in place, other formats unpacked once per weight row as in the plain path.
+        /// The integer product on activation panels (panels.hpp), for arches with a panel_kernel:
+        /// weight rows tile by tile, q8_0 quants read in place, other formats unpacked once per
+        /// weight row as in the plain path.
         template <class A, class Block>
         void qlinear_panels(const quantized_activations& x, std::size_t M, const Block* w, std::size_t w_stride,
                             std::size_t N, matrix_view<float> y, const float* bias, executor_ref exec)
         {
+            using kernel = panel_kernel<A>;
             constexpr bool in_place = std::is_same<Block, block_q8_0>::value;
-            const std::size_t K = x.k, nb = K / 32, panels = (M + panel_rows - 1) / panel_rows;
+            constexpr std::size_t R = kernel::rows;
+            const std::size_t K = x.k, nb = K / 32, panels = (M + R - 1) / R;
             activation_panels xp;
-            build_activation_panels(x.q.data(), x.d.data(), M, K, xp);
+            build_activation_panels(x.q.data(), x.d.data(), M, K, R, kernel::flip, xp);
             const double ops = 2.0 * double(M) * double(N) * double(K);
             run_columns(N, weight_tile_rows, ops, exec, [&](std::size_t j0, std::size_t j1) {
-                std::vector<float> scale(weight_tile_rows * nb), out(weight_tile_rows * panel_rows);
+                std::vector<float> scale(weight_tile_rows * nb), out(weight_tile_rows * R);
                 std::vector<std::int32_t> corr(weight_tile_rows * nb);
                 unpacked_weights tile(in_place ? 0 : K, has_weight_offset<Block>);
                 for (std::size_t n0 = j0; n0 < j1; n0 += weight_tile_rows)
@@ -210,18 +210,18 @@ namespace joule
                                 scale[r * nb + b] = tile.scale[r * (K / 4) + 8 * b];
                         }
                     }
-                    weight_block_corrections(wq, rows, nb, corr.data());
+                    kernel::block_corrections(wq, rows, nb, corr.data());
                     for (std::size_t p = 0; p < panels; ++p)
                     {
-                        multiply_panel(xp.q_of(p), xp.d_of(p), nb, wq, rows, scale.data(), corr.data(), out.data());
-                        const std::size_t m0 = p * panel_rows, mrows = std::min(panel_rows, M - m0);
+                        kernel::multiply(xp.q_of(p), xp.d_of(p), nb, wq, rows, scale.data(), corr.data(), out.data());
+                        const std::size_t m0 = p * R, mrows = std::min(R, M - m0);
                         for (std::size_t r = 0; r < rows; ++r)
                         {
                             const float* offset = tile.offset.empty() ? nullptr : tile.offset.data() + r * (K / 16);
                             const float add = bias ? bias[n0 + r] : 0.0f;
                             for (std::size_t i = 0; i < mrows; ++i)
                             {
-                                float v = out[r * panel_rows + i];
+                                float v = out[r * R + i];
                                 if (offset)
                                     v += offset_dot<A>(offset, x.row(m0 + i).sum, K / 16);
                                 y(m0 + i, n0 + r) = v + add;
@@ -231,7 +231,6 @@ namespace joule
                 }
             });
         }
-#endif
 
         template <class A, class Block>
         void qlinear_integer(const matrix_view<const float>& x, const Block* w, std::size_t w_stride, std::size_t N,
@@ -252,11 +251,9 @@ namespace joule
                 });
                 return;
             }
-#if defined(JOULE_QLINEAR_PANELS)
-            if constexpr (panel_format<Block>)
-                if (M >= panel_min_rows)
+            if constexpr (panel_kernel<A>::available && panel_format<Block>)
+                if (M >= panel_kernel<A>::min_rows)
                     return qlinear_panels<A, Block>(xq, M, w, w_stride, N, y, bias, exec);
-#endif
             run_columns(N, weight_tile_rows, ops, exec, [&](std::size_t j0, std::size_t j1) {
                 unpacked_weights tile(K, has_weight_offset<Block>);
                 for (std::size_t n0 = j0; n0 < j1; n0 += weight_tile_rows)
