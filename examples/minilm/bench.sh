@@ -10,8 +10,8 @@
 # timed part so that no other benchmark shares the cores. Each figure is the median of N
 # repetitions (default 3) of at least S seconds (default 1.5). Results: build/minilm/bench/.
 #
-# q8_0 and q4_0 run twice: with float activations (the example's default: weights dequantized
-# per call) and with q8_0 activations (ggml's integer path); see weights.hpp.
+# q8_0 and q4_0 run twice: with q8_0 activations (the example's default: rotated, ggml's integer
+# path) and with float activations (weights dequantized per call); see weights.hpp.
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/../../scripts/lib/common.sh"
 
@@ -39,11 +39,13 @@ timed_run() {
   local rep threads w
   for rep in $(seq "$reps"); do
     for threads in 1 "$all"; do
-      for w in f32 f16 bf16 q8_0 q4_0; do
+      for w in f32 f16 bf16; do
         "$binary" --model "$data/model" --weights "$w" --threads "$threads" --bench "$seconds" "$sentences"
       done
       for w in q8_0 q4_0; do
-        "$binary" --model "$data/model" --weights "$w" --activations q8_0 --threads "$threads" --bench "$seconds" "$sentences"
+        for acts in q8_0 f32; do
+          "$binary" --model "$data/model" --weights "$w" --activations "$acts" --threads "$threads" --bench "$seconds" "$sentences"
+        done
       done
       "$data/venv/bin/python" "$here/bench_peers.py" --model "$data/model" --onnx "$data/onnx/model.onnx" \
         --threads "$threads" --seconds "$seconds" "$sentences" 2>/dev/null

@@ -38,7 +38,7 @@ namespace minilm
     public:
         /// Loads `dir`/model.safetensors and converts the linear layers to `type`; `acts` says
         /// how q8_0 / q4_0 layers treat their input (weights.hpp).
-        encoder(const std::string& dir, weight_type type, activations acts = activations::f32)
+        encoder(const std::string& dir, weight_type type, activations acts = activations::q8_0)
             : type_(type)
             , activations_(acts)
         {
@@ -213,7 +213,7 @@ namespace minilm
             constexpr std::size_t H = config::hidden, D = config::head_dim;
             const std::size_t T = w.tokens;
 
-            L.qkv.apply(cview(w.x.data(), T, H), view(w.qkv.data(), T, 3 * H), executor);
+            L.qkv.apply(cview(w.x.data(), T, H), view(w.qkv.data(), T, 3 * H), executor, w.scratch.data());
 
             // Attention, one task per head: S = Q_h K_h^T / sqrt(D), P = softmax(S), C_h = P V_h.
             auto head = [&](std::size_t h) {
@@ -229,12 +229,12 @@ namespace minilm
             };
             executor.run(config::heads, head);
 
-            L.attention_out.apply(cview(w.context.data(), T, H), view(w.projected.data(), T, H), executor);
+            L.attention_out.apply(cview(w.context.data(), T, H), view(w.projected.data(), T, H), executor, w.scratch.data());
             layer_norm_rows(w.x.data(), w.projected.data(), L.attention_norm, T);
 
-            L.ffn_in.apply(cview(w.x.data(), T, H), view(w.ffn.data(), T, config::ffn), executor);
+            L.ffn_in.apply(cview(w.x.data(), T, H), view(w.ffn.data(), T, config::ffn), executor, w.scratch.data());
             gelu(w.ffn.data(), w.scratch.data(), T * config::ffn);
-            L.ffn_out.apply(cview(w.ffn.data(), T, config::ffn), view(w.projected.data(), T, H), executor);
+            L.ffn_out.apply(cview(w.ffn.data(), T, config::ffn), view(w.projected.data(), T, H), executor, w.scratch.data());
             layer_norm_rows(w.x.data(), w.projected.data(), L.ffn_norm, T);
         }
 

@@ -4,8 +4,9 @@
 //          [--tokens] [FILE]
 //       One line of FILE (default: standard input) per sentence; prints one line per sentence:
 //       its 384 embedding values (or, with --tokens, its token ids). --activations says how the
-//       q8_0 / q4_0 layers treat their input (weights.hpp): f32 (default, accurate) or q8_0
-//       (rounded to q8_0 blocks and multiplied by integer dot products, as ggml does).
+//       q8_0 / q4_0 layers treat their input (weights.hpp): q8_0 (default: rotated, rounded to
+//       q8_0 blocks and multiplied by integer dot products, as ggml does) or f32 (the weights
+//       dequantized per call; slower).
 //   minilm ... --bench SECONDS [FILE]
 //       Embeds the sentences one at a time (batch 1), over and over for at least SECONDS after one
 //       warm-up pass, and prints one JSON line: sentences/s and, from joule's energy meter,
@@ -35,7 +36,7 @@ namespace
         std::string model = "build/minilm/model";
         std::string input;
         minilm::weight_type type = minilm::weight_type::f32;
-        minilm::activations acts = minilm::activations::f32;
+        minilm::activations acts = minilm::activations::q8_0;
         std::size_t threads = 1;
         bool tokens = false;
         double bench_seconds = 0;

@@ -1,7 +1,8 @@
 // all-MiniLM-L6-v2 on joule kernels against PyTorch (sentence-transformers): every fixture
 // sentence's embedding must have cosine similarity >= 0.9999 with PyTorch's for f32 weights,
-// >= 0.999 for f16, bf16 and q8_0, >= 0.99 for q4_0. Quantized weights run with float
-// activations (the example's default) unless a case says q8_0 activations (ggml's integer path).
+// >= 0.999 for f16, bf16 and q8_0, >= 0.99 for q4_0. Quantized weights run in both of the
+// example's modes (weights.hpp): float activations (f32 here) and q8_0 activations (the
+// default: both operands rotated by a block Hadamard, then ggml's integer path).
 // Also: a corrupted copy of the real model file gives an error naming the tensor, and threads do
 // not change results.
 //
@@ -91,7 +92,7 @@ TEST_CASE("model: bf16 weights vs PyTorch (cosine >= 0.999)")
 {
     check_against_pytorch(minilm::weight_type::bf16, "embedding", 0.999);
 }
-TEST_CASE("model: q8_0 weights vs PyTorch (cosine >= 0.999)")
+TEST_CASE("model: q8_0 weights, float activations vs PyTorch (cosine >= 0.999)")
 {
     check_against_pytorch(minilm::weight_type::q8_0, "embedding", 0.999);
 }
@@ -118,27 +119,19 @@ TEST_CASE("model: q4_0 weights vs PyTorch float32 (the issue's cosine >= 0.99: N
     check_against_pytorch(minilm::weight_type::q4_0, "embedding", 0.99);
 }
 
-// q8_0 activations (ggml's way: X rounded to q8_0 blocks, integer dot products). Against PyTorch
-// with the same rounded weights, what is left is the activations' rounding: measured lowest
-// cosine 0.99869 (q8_0 weights) and 0.99875 (q4_0) on the 2-token empty sentence, the rest
-// higher. These cases guard the integer path on the real model at 0.998.
-TEST_CASE("model: q8_0 weights, q8_0 activations vs PyTorch with the same q8_0-rounded weights (cosine >= 0.998)")
-{
-    check_against_pytorch(minilm::weight_type::q8_0, "embedding_q8_0_weights", 0.998, minilm::activations::q8_0);
-}
-TEST_CASE("model: q4_0 weights, q8_0 activations vs PyTorch with the same q4_0-rounded weights (cosine >= 0.998)")
-{
-    check_against_pytorch(minilm::weight_type::q4_0, "embedding_q4_0_weights", 0.998, minilm::activations::q8_0);
-}
-
-// NOT MET with q8_0 activations: the issue's q8_0 threshold (0.999 against PyTorch float32) holds
-// for 51 of the 52 sentences, but the empty sentence ([CLS] [SEP], pooled over 2 tokens) gives
-// 0.9983. That is why the example's default for quantized weights is float activations, which
-// meets it (the q8_0 case above). Skipped by default; `minilm_model_test --no-skip` shows it.
-TEST_CASE("model: q8_0 weights, q8_0 activations vs PyTorch float32 (the issue's cosine >= 0.999: NOT MET, see above)" *
-          doctest::skip())
+// q8_0 activations (the default mode: every 32-value block of X and of the weight rows rotated by
+// the Hadamard matrix, then X rounded to q8_0 blocks and multiplied by integer dot products).
+// Measured lowest cosine 0.99958 for q8_0 weights; without the rotation it was 0.9983 on the
+// 2-token empty sentence (BERT's outlier channels, weights.hpp), below the issue's 0.999.
+TEST_CASE("model: q8_0 weights, q8_0 activations (rotated) vs PyTorch (cosine >= 0.999)")
 {
     check_against_pytorch(minilm::weight_type::q8_0, "embedding", 0.999, minilm::activations::q8_0);
+}
+// q4_0 with q8_0 activations guards the integer path on the real model at the format's own
+// level (see the q4_0 miss above: PyTorch with q4_0-rounded weights is at 0.9098; rotated 0.907).
+TEST_CASE("model: q4_0 weights, q8_0 activations (rotated) vs PyTorch (cosine >= 0.90, the format's level)")
+{
+    check_against_pytorch(minilm::weight_type::q4_0, "embedding", 0.90, minilm::activations::q8_0);
 }
 
 TEST_CASE("model: a thread pool gives bit-identical embeddings")
