@@ -187,11 +187,14 @@ namespace joule
                 std::vector<float> scale(weight_tile_rows * nb), out(weight_tile_rows * R);
                 std::vector<std::int32_t> corr(weight_tile_rows * nb);
                 unpacked_weights tile(in_place ? 0 : K, has_weight_offset<Block>);
+                float add[weight_tile_rows];
                 for (std::size_t n0 = j0; n0 < j1; n0 += weight_tile_rows)
                 {
                     const std::size_t rows = std::min(weight_tile_rows, j1 - n0);
                     const Block* wt = w + n0 * w_stride;
                     weight_quants wq{tile.q.data(), K, 32};
+                    for (std::size_t r = 0; r < rows; ++r)
+                        add[r] = bias ? bias[n0 + r] : 0.0f;
                     if constexpr (in_place)
                     {
                         wq = {wt->qs, w_stride * sizeof(Block), sizeof(Block)};
@@ -215,18 +218,14 @@ namespace joule
                     {
                         kernel::multiply(xp.q_of(p), xp.d_of(p), nb, wq, rows, scale.data(), corr.data(), out.data());
                         const std::size_t m0 = p * R, mrows = std::min(R, M - m0);
-                        for (std::size_t r = 0; r < rows; ++r)
-                        {
-                            const float* offset = tile.offset.empty() ? nullptr : tile.offset.data() + r * (K / 16);
-                            const float add = bias ? bias[n0 + r] : 0.0f;
-                            for (std::size_t i = 0; i < mrows; ++i)
-                            {
-                                float v = out[r * R + i];
-                                if (offset)
-                                    v += offset_dot<A>(offset, x.row(m0 + i).sum, K / 16);
-                                y(m0 + i, n0 + r) = v + add;
-                            }
-                        }
+                        if (!tile.offset.empty())
+                            for (std::size_t r = 0; r < rows; ++r)
+                                for (std::size_t i = 0; i < mrows; ++i)
+                                    out[r * R + i] += offset_dot<A>(tile.offset.data() + r * (K / 16), x.row(m0 + i).sum, K / 16);
+                        // row by row of Y, so that a row-major Y is written contiguously
+                        for (std::size_t i = 0; i < mrows; ++i)
+                            for (std::size_t r = 0; r < rows; ++r)
+                                y(m0 + i, n0 + r) = out[r * R + i] + add[r];
                     }
                 }
             });
