@@ -163,6 +163,24 @@ namespace minilm
             return linear_weight(f32(f, prefix + ".weight", {n, k}), n, k, f32(f, prefix + ".bias", {n}), type, acts);
         }
 
+        /// The sum of f(row[i]) over a row of H values, in 16 interleaved partial sums: the compiler
+        /// may not reorder one running float sum, so that form runs one add at a time; this one
+        /// vectorizes.
+        template <class F>
+        static float lane_sum(const float* row, F f)
+        {
+            constexpr std::size_t lanes = 16;
+            static_assert(config::hidden % lanes == 0, "hidden size must be a multiple of the lanes");
+            float part[lanes] = {};
+            for (std::size_t i = 0; i < config::hidden; i += lanes)
+                for (std::size_t j = 0; j < lanes; ++j)
+                    part[j] += f(row[i + j]);
+            float sum = 0;
+            for (float p : part)
+                sum += p;
+            return sum;
+        }
+
         /// x = LayerNorm(x + residual) row by row (residual may be null).
         static void layer_norm_rows(float* x, const float* residual, const layer_norm_params& p, std::size_t rows)
         {
@@ -173,14 +191,8 @@ namespace minilm
                 if (residual)
                     for (std::size_t i = 0; i < H; ++i)
                         row[i] += residual[r * H + i];
-                float mean = 0;
-                for (std::size_t i = 0; i < H; ++i)
-                    mean += row[i];
-                mean /= H;
-                float var = 0;
-                for (std::size_t i = 0; i < H; ++i)
-                    var += (row[i] - mean) * (row[i] - mean);
-                var /= H;
+                const float mean = lane_sum(row, [](float v) { return v; }) / H;
+                const float var = lane_sum(row, [mean](float v) { return (v - mean) * (v - mean); }) / H;
                 const float inv = 1.0f / std::sqrt(var + config::layer_norm_eps);
                 for (std::size_t i = 0; i < H; ++i)
                     row[i] = (row[i] - mean) * inv * p.gamma[i] + p.beta[i];
