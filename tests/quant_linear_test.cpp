@@ -189,7 +189,7 @@ TEST_CASE_TEMPLATE("quantized linear over a long K (M = 1 and M > 1)", Block, jo
 {
     const std::size_t K = 4096, N = 21;
     const test_weights<Block> w(N, K, 0, 5);
-    for (std::size_t M : {1, 3, 20}) // 20: two panels of rows (panels_vnni512.hpp)
+    for (std::size_t M : {1, 3, 20}) // 20: two 16-row panels where there are (panels_x86.hpp)
     {
         const auto x = random_floats(M * K, 9, -3.0f, 1.0f);
         std::vector<std::vector<double>> xq;
@@ -249,16 +249,17 @@ TEST_CASE("quantized linear: int8 extremes are multiplied exactly (no int16 satu
             const double d_x = double(float(joule::f16(1.0f / 127.0f))); // the f16 scale of x
             CHECK(double(y[n]) == doctest::Approx(ref * d_x).epsilon(1e-6));
         }
-        // The same with M = 2 (the unpacked path).
-        std::vector<float> x2(2 * K), y2(2 * N);
-        std::memcpy(x2.data(), x.data(), K * sizeof(float));
-        std::memcpy(x2.data() + K, x.data(), K * sizeof(float));
-        joule::linear(matrix_view<const float>(x2.data(), 2, K), qmatrix_view<const joule::block_q8_0>(w.data(), N, K),
-                      matrix_view<float>(y2.data(), 2, N));
-        for (std::size_t n = 0; n < N; ++n)
+        // The same with M = 2 (the unpacked path) and M = 5 (activation panels where there are).
+        for (std::size_t M : {2, 5})
         {
-            CHECK(y2[n] == doctest::Approx(y[n]).epsilon(1e-6));
-            CHECK(y2[N + n] == doctest::Approx(y[n]).epsilon(1e-6));
+            std::vector<float> xm(M * K), ym(M * N);
+            for (std::size_t m = 0; m < M; ++m)
+                std::memcpy(xm.data() + m * K, x.data(), K * sizeof(float));
+            joule::linear(matrix_view<const float>(xm.data(), M, K), qmatrix_view<const joule::block_q8_0>(w.data(), N, K),
+                          matrix_view<float>(ym.data(), M, N));
+            for (std::size_t m = 0; m < M; ++m)
+                for (std::size_t n = 0; n < N; ++n)
+                    CHECK(ym[m * N + n] == doctest::Approx(y[n]).epsilon(1e-6));
         }
     }
     // iq4_nl weights of -127 against activations of 127: pair sums of 2 * 127 * 127.

@@ -29,9 +29,9 @@
 //
 // Speed: M == 1 (decoding) streams the weights once; q4_0, q8_0 and q4_K have fused kernels on
 // AVX2 that read the blocks in place, other formats are unpacked 16 rows at a time. For M > 1
-// every weight row is unpacked to int8 once and reused for all M rows of X; with AVX-512 VNNI
-// (M >= 6) or AArch64 SDOT (M >= 4), X is regrouped 16 or 4 rows at a time so that one
-// instruction computes an output for each of them (detail/quant_linear/panels.hpp; q8_0 weights
+// every weight row is unpacked to int8 once and reused for all M rows of X; with VNNI (AVX-512
+// VNNI, AVX-VNNI) or AArch64 SDOT and M >= 4, X is regrouped 16, 8 or 4 rows at a time so that
+// one instruction computes an output for each of them (detail/quant_linear/panels.hpp; q8_0 weights
 // are then read in place, and formats with a scale per 16 values, q2_K, q3_K and q6_K, keep the
 // plain kernel).
 // x86 never depends on vpmaddubsw's saturation (see detail/quant_linear/dot_x86.hpp); AArch64

@@ -9,7 +9,7 @@
 // (gemv_fused<A, Block>) skip the unpacking and read the blocks directly.
 // Where the arch has a panel kernel (AVX-512 VNNI, AArch64 SDOT) and M is large enough,
 // qlinear_panels replaces the per-row kernel calls: the activations are regrouped into panels of
-// 16 or 4 rows (panels.hpp) and each weight row meets a whole panel per instruction.
+// 16, 8 or 4 rows (panels.hpp) and each weight row meets a whole panel per instruction.
 // Tasks split the weight rows (columns of Y) only, so every element of Y is computed the same
 // way whatever the executor.
 //
@@ -32,7 +32,7 @@
 #include "joule/detail/quant_linear/gemv_fused.hpp"
 #include "joule/detail/quant_linear/gemv_fused_x86.hpp"
 #include "joule/detail/quant_linear/panels_neon.hpp"
-#include "joule/detail/quant_linear/panels_vnni512.hpp"
+#include "joule/detail/quant_linear/panels_x86.hpp"
 #include "joule/detail/quant_linear/unpack.hpp"
 #include "joule/detail/quant_linear/unpack_x86.hpp"
 #include "joule/matrix_view.hpp"
@@ -178,13 +178,13 @@ namespace joule
         {
             using kernel = panel_kernel<A>;
             constexpr bool in_place = std::is_same<Block, block_q8_0>::value;
-            constexpr std::size_t R = kernel::rows;
+            const std::size_t R = kernel::panel_rows(M);
             const std::size_t K = x.k, nb = K / 32, panels = (M + R - 1) / R;
             activation_panels xp;
             build_activation_panels(x.q.data(), x.d.data(), M, K, R, kernel::flip, xp);
             const double ops = 2.0 * double(M) * double(N) * double(K);
             run_columns(N, weight_tile_rows, ops, exec, [&](std::size_t j0, std::size_t j1) {
-                std::vector<float> scale(weight_tile_rows * nb), out(weight_tile_rows * R);
+                std::vector<float> scale(weight_tile_rows * nb), out(weight_tile_rows * kernel::max_rows);
                 std::vector<std::int32_t> corr(weight_tile_rows * nb);
                 unpacked_weights tile(in_place ? 0 : K, has_weight_offset<Block>);
                 float add[weight_tile_rows];
@@ -216,7 +216,7 @@ namespace joule
                     kernel::block_corrections(wq, rows, nb, corr.data());
                     for (std::size_t p = 0; p < panels; ++p)
                     {
-                        kernel::multiply(xp.q_of(p), xp.d_of(p), nb, wq, rows, scale.data(), corr.data(), out.data());
+                        kernel::multiply(R, xp.q_of(p), xp.d_of(p), nb, wq, rows, scale.data(), corr.data(), out.data());
                         const std::size_t m0 = p * R, mrows = std::min(R, M - m0);
                         if (!tile.offset.empty())
                             for (std::size_t r = 0; r < rows; ++r)

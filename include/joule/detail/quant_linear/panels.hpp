@@ -9,8 +9,8 @@
 //   d[p][b][lane]       = the activation scale of that row's block
 // Lanes past the last row hold x = 0 and d = 0.
 //
-// The kernels (panel_kernel<A>): panels_vnni512.hpp (AVX-512 VNNI, 16 rows, unsigned x + 128)
-// and panels_neon.hpp (AArch64 SDOT by lane, 4 rows, signed x). Only formats whose weight scale
+// The kernels (panel_kernel<A>): panels_x86.hpp (AVX-512 VNNI: 16 rows, or 8 for M <= 8;
+// AVX-VNNI: 8 rows; unsigned x + 128) and panels_neon.hpp (AArch64 SDOT by lane, 4 rows, signed x). Only formats whose weight scale
 // is constant over each 32 values qualify (panel_format); the others keep the plain kernel.
 #pragma once
 
@@ -35,9 +35,10 @@ namespace joule
             Block::block_size == 32 || std::is_same<Block, block_q4_K>::value ||
             std::is_same<Block, block_q5_K>::value || std::is_same<Block, block_iq4_xs>::value;
 
-        /// The panel kernel of arch A: `available`, and where it is, `rows` (per panel),
-        /// `min_rows` (the M from which it beats the plain kernel), `flip` (x stored + 128),
-        /// block_corrections(...) and multiply(...) as in panels_vnni512.hpp.
+        /// The panel kernel of arch A: `available`, and where it is, `min_rows` (the M from which
+        /// it beats the plain kernel), `max_rows` (per panel), panel_rows(M) (per panel for M rows
+        /// of X), `flip` (x stored + 128), block_corrections(...) and multiply(panel_rows, ...) as
+        /// in panels_x86.hpp.
         template <class A, class Enable = void>
         struct panel_kernel
         {

@@ -70,13 +70,15 @@ namespace joule
         struct panel_kernel<A, if_neon64<A>>
         {
             static constexpr bool available = true;
-            static constexpr std::size_t rows = sdot_panel_rows;
             static constexpr std::size_t min_rows = 4; // a full panel (not measured: no AArch64 hardware here)
+            static constexpr std::size_t max_rows = sdot_panel_rows;
             static constexpr bool flip = false;
 
+            static std::size_t panel_rows(std::size_t) noexcept { return sdot_panel_rows; }
             static void block_corrections(const weight_quants&, std::size_t, std::size_t, std::int32_t*) noexcept {}
-            static void multiply(const std::uint8_t* xq_bytes, const float* xd, std::size_t nb, const weight_quants& w,
-                                 std::size_t weight_rows, const float* scale, const std::int32_t*, float* out) noexcept
+            static void multiply(std::size_t, const std::uint8_t* xq_bytes, const float* xd, std::size_t nb,
+                                 const weight_quants& w, std::size_t weight_rows, const float* scale, const std::int32_t*,
+                                 float* out) noexcept
             {
                 const auto* xq = reinterpret_cast<const std::int8_t*>(xq_bytes);
                 std::size_t n = 0;
