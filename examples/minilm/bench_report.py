@@ -75,6 +75,17 @@ def main():
         if q8:
             line += f", {q8 / pt:.2f}x with float activations"
         print(line)
+        # The same ratios taken repetition by repetition (each repetition runs every engine back
+        # to back) and then the median: less sensitive to the VM's slow spells, which hit one
+        # engine's run and not the other's.
+        def paired(a, b):
+            xs, ys = runs.get(a, []), runs.get(b, [])
+            return statistics.median(x["sentences_per_s"] / y["sentences_per_s"] for x, y in zip(xs, ys)) if xs and ys else None
+        f32_ox = paired(("joule", "f32", threads), ("onnxruntime", "f32", threads))
+        q8_pt = paired(("joule", "q8_0 x q8_0", threads), ("pytorch", "f32", threads))
+        if f32_ox and q8_pt:
+            print(f"  per repetition, median of the ratios: joule f32 = {f32_ox:.2f}x onnxruntime, "
+                  f"joule q8_0 = {q8_pt:.2f}x PyTorch")
 
 
 if __name__ == "__main__":
