@@ -332,14 +332,19 @@ TEST_CASE("quantized linear: NaN in a block of X reaches the outputs that use it
 {
     const std::size_t K = 64, N = 5;
     const test_weights<joule::block_q4_0> w(N, K, 0, 2);
-    auto x = random_floats(2 * K, 3);
-    x[K + 40] = std::numeric_limits<float>::quiet_NaN(); // row 1 only
-    std::vector<float> y(2 * N);
-    joule::linear(matrix_view<const float>(x.data(), 2, K), w.view(N), matrix_view<float>(y.data(), 2, N));
-    for (std::size_t n = 0; n < N; ++n)
+    for (std::size_t M : {2, 5, 17}) // the plain kernel, then activation panels where there are
     {
-        CHECK(std::isfinite(y[n]));
-        CHECK(std::isnan(y[N + n]));
+        auto x = random_floats(M * K, 3);
+        x[K + 40] = std::numeric_limits<float>::quiet_NaN(); // row 1 only
+        std::vector<float> y(M * N);
+        joule::linear(matrix_view<const float>(x.data(), M, K), w.view(N), matrix_view<float>(y.data(), M, N));
+        for (std::size_t m = 0; m < M; ++m)
+            for (std::size_t n = 0; n < N; ++n)
+            {
+                CAPTURE(M);
+                CAPTURE(m);
+                CHECK(std::isnan(y[m * N + n]) == (m == 1));
+            }
     }
 }
 
