@@ -7,7 +7,7 @@
 // of X is multiplied with the whole tile, four weight rows per kernel call: the unpacking is
 // done once per weight row whatever M is. For M == 1, formats with a fused kernel
 // (gemv_fused<A, Block>) skip the unpacking and read the blocks directly.
-// Where the arch has a panel kernel (AVX-512 VNNI, AArch64 SDOT) and M is large enough,
+// Where the arch has a panel kernel (AVX-512 VNNI, AVX-VNNI, AArch64 SDOT) and M is large enough,
 // qlinear_panels replaces the per-row kernel calls: the activations are regrouped into panels of
 // 16, 8 or 4 rows (panels.hpp) and each weight row meets a whole panel per instruction.
 // Tasks split the weight rows (columns of Y) only, so every element of Y is computed the same
@@ -129,6 +129,14 @@ namespace joule
             {
                 return {q.data() + r * k, scale.data() + r * (k / 4), offset.empty() ? nullptr : offset.data() + r * (k / 16)};
             }
+            /// Unpacks weight rows [0, rows) of w (rows w_stride blocks apart) into tile rows 0 ...
+            template <class A, class Block>
+            void unpack(const Block* w, std::size_t w_stride, std::size_t rows)
+            {
+                for (std::size_t r = 0; r < rows; ++r)
+                    unpack_weight_row<A, Block>::run(w + r * w_stride, k / Block::block_size, q.data() + r * k,
+                                                     scale.data() + r * (k / 4), offset.empty() ? nullptr : offset.data() + r * (k / 16));
+            }
         };
 
         /// Y[m, n] for the tile rows [0, rows) of `w` (weight rows n0 ..) and every m.
@@ -204,14 +212,10 @@ namespace joule
                     }
                     else
                     {
+                        tile.unpack<A>(wt, w_stride, rows);
                         for (std::size_t r = 0; r < rows; ++r)
-                        {
-                            unpack_weight_row<A, Block>::run(wt + r * w_stride, K / Block::block_size, tile.q.data() + r * K,
-                                                             tile.scale.data() + r * (K / 4),
-                                                             tile.offset.empty() ? nullptr : tile.offset.data() + r * (K / 16));
                             for (std::size_t b = 0; b < nb; ++b)
                                 scale[r * nb + b] = tile.scale[r * (K / 4) + 8 * b];
-                        }
                     }
                     kernel::block_corrections(wq, rows, nb, corr.data());
                     for (std::size_t p = 0; p < panels; ++p)
@@ -258,10 +262,7 @@ namespace joule
                 for (std::size_t n0 = j0; n0 < j1; n0 += weight_tile_rows)
                 {
                     const std::size_t rows = std::min(weight_tile_rows, j1 - n0);
-                    for (std::size_t r = 0; r < rows; ++r)
-                        unpack_weight_row<A, Block>::run(w + (n0 + r) * w_stride, nb, tile.q.data() + r * K,
-                                                         tile.scale.data() + r * (K / 4),
-                                                         tile.offset.empty() ? nullptr : tile.offset.data() + r * (K / 16));
+                    tile.unpack<A>(w + n0 * w_stride, w_stride, rows);
                     multiply_tile<A, weights_may_hold_int8_min<Block>>(xq, M, tile, rows, n0, y, bias);
                 }
             });
