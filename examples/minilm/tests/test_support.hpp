@@ -3,8 +3,11 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -83,6 +86,23 @@ namespace minilm_test
         return cut < text.size() ? out + "..." : out;
     }
 
-    /// A path for a scratch file in the build tree's working directory.
-    inline std::string scratch_path(const std::string& name) { return "minilm_test_scratch_" + name; }
+    /// A path for a scratch file or directory, inside a folder of its own under the system's
+    /// temporary directory, removed when the test program exits. (Relative to the working
+    /// directory, a run from the source tree once left a corrupted 90 MB model copy there.)
+    inline std::string scratch_path(const std::string& name)
+    {
+        static const std::string root = [] {
+            std::string pattern = (std::filesystem::temp_directory_path() / "joule-minilm-test-XXXXXX").string();
+            if (::mkdtemp(pattern.data()) == nullptr)
+                throw std::runtime_error("minilm tests: cannot create a scratch folder " + pattern);
+            static std::string made;
+            made = pattern;
+            std::atexit([] {
+                std::error_code ignored;
+                std::filesystem::remove_all(made, ignored);
+            });
+            return pattern;
+        }();
+        return root + "/" + name;
+    }
 } // namespace minilm_test
