@@ -57,7 +57,8 @@
 //
 // Errors (joule::error, before anything is written): null x or y with n > 0, overlapping x and
 // y (except x == y for float), a temperature that is not finite and > 0, mismatched matrix
-// shapes or invalid views, online_softmax states merged with different temperatures.
+// shapes or invalid views, online_softmax states merged with different temperatures or masked
+// modes.
 #pragma once
 
 #include <cmath>
@@ -350,7 +351,7 @@ namespace joule
         JOULE_ARCH_TAG void add(const f16* x, std::size_t n) { add_row(x, n); }
         JOULE_ARCH_TAG void add(const bf16* x, std::size_t n) { add_row(x, n); }
 
-        /// Adds everything `other` was given. Both must have the same temperature.
+        /// Adds everything `other` was given. Both must have the same temperature and masked mode.
         JOULE_ARCH_TAG void merge(const online_softmax& other)
         {
             if (JOULE_UNLIKELY(!(other.temperature_ == temperature_)))
@@ -359,6 +360,13 @@ namespace joule
                              other.temperature_,
                              ") != this temperature (",
                              temperature_,
+                             ")");
+            if (JOULE_UNLIKELY(other.masked_zeros_ != masked_zeros_))
+                detail::fail("online_softmax::merge",
+                             "other's masked mode (",
+                             other.masked_zeros_ ? "zeros" : "nan",
+                             ") != this masked mode (",
+                             masked_zeros_ ? "zeros" : "nan",
                              ")");
             auto s = stats();
             detail::merge_stats(s, other.stats(), temperature_);

@@ -30,19 +30,32 @@ namespace joule
     namespace detail
     {
         /// d = (x - m) / temperature, or x - m.
+        ///
+        /// With a temperature, x - m can overflow where d does not: x = -FLT_MAX, m = FLT_MAX,
+        /// T = 1e38 has d = -3.4, but x - m = -inf would give exp(d) = 0. So the difference is
+        /// taken halved, (x - m) / 2 = fma(x, 1/2, -m/2) (rounded once, never overflows), divided
+        /// by T and doubled: scaling by 2 is exact, so d is bit-identical to (x - m) / T whenever
+        /// x - m is finite and normal. Without a temperature an overflowing x - m is right as is
+        /// (-inf: exp(d) = 0).
         template <class A, bool Scaled>
         struct shifted_argument
         {
-            simd::batch<float, A> m, temperature;
+            simd::batch<float, A> half_m, temperature;
+            simd::batch<float, A> m;
             shifted_argument(float m_, float temperature_) noexcept
-                : m(simd::splat<A>(m_))
+                : half_m(simd::splat<A>(-0.5f * m_))
                 , temperature(simd::splat<A>(temperature_))
+                , m(simd::splat<A>(m_))
             {
             }
             JOULE_ALWAYS_INLINE simd::batch<float, A> operator()(const simd::batch<float, A>& x) const noexcept
             {
                 if constexpr (Scaled)
-                    return simd::div(x - m, temperature); // IEEE division (not xsimd's on AArch64)
+                {
+                    // IEEE division (not xsimd's on AArch64)
+                    const auto half_d = simd::div(simd::fma(x, simd::splat<A>(0.5f), half_m), temperature);
+                    return half_d + half_d;
+                }
                 else
                     return x - m;
             }
