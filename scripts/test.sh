@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Builds and runs joule's whole test matrix: every configuration below, natively or under
-# qemu-user. Prints one summary line per configuration and a final "N passed, M failed";
-# exits non-zero when any configuration fails. Installs what it needs first (scripts/deps.sh).
+# qemu-user. Prints one summary line per configuration (PASS, FAIL, or SKIP with the reason, e.g.
+# a configuration built for an instruction set this CPU lacks) and a final
+# "N passed, M failed, K skipped"; exits non-zero when any configuration fails (skipped is not
+# failed). Installs what it needs first (scripts/deps.sh).
 #
 #   scripts/test.sh                 the whole matrix
 #   scripts/test.sh --only REGEX    configurations whose name matches REGEX
@@ -18,7 +20,7 @@ while [ $# -gt 0 ]; do
     --only) only="${2:?--only needs a regex}"; shift 2 ;;
     --list) list=1; shift ;;
     --jobs|-j) jobs="${2:?--jobs needs a number}"; shift 2 ;;
-    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
     *) die "unknown option '$1' (try --help)" ;;
   esac
 done
@@ -82,14 +84,14 @@ x86_native_level() {
 ctest_run() {
   local dir="$1" log="$2"; shift 2
   local status=0 counts isa
-  (cd "$dir" && env "$@" ctest --output-on-failure -j "$jobs" --timeout 1500) >>"$log" 2>&1 || status=1
+  (cd "$dir" && env "$@" ctest --no-tests=error --output-on-failure -j "$jobs" --timeout 1500) >>"$log" 2>&1 || status=1
   counts=$(grep -Eo '[0-9]+% tests passed, [0-9]+ tests? failed out of [0-9]+' "$log" | tail -1)
   isa=$(grep -ho 'joule kernels: .*' "$dir/Testing/Temporary/LastTest.log" 2>/dev/null | head -1)
   printf '%s; %s' "${counts:-no test count (see $log)}" "${isa#joule kernels: }"
   return $status
 }
 
-summary=() passed=0 failed=0
+summary=() passed=0 failed=0 skipped=0
 run_config() {
   local name="$1" cxx="$2" flags="$3" toolchain="$4" extra="$5" needs="$6" runs="$7"
   local dir="$JOULE_ROOT/build/test/$name" log="$JOULE_ROOT/build/test/$name.log"
@@ -125,7 +127,7 @@ run_config() {
     return 0
   fi
   if [ -z "$status" ] && ! cpu_has "$needs"; then
-    status=PASS detail="built; not run: this CPU lacks $needs"
+    status=SKIP detail="built, not run: this CPU lacks $needs"
   elif [ -z "$status" ]; then
     say "== $name: run tests"
     if detail=$(ctest_run "$dir" "$log"); then status=PASS; else status=FAIL; fi
@@ -140,7 +142,11 @@ record() {
   line=$(printf '%-4s %-30s %s' "$1" "$2" "$3")
   say "$line"
   summary+=("$line")
-  if [ "$1" = PASS ]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+  case "$1" in
+    PASS) passed=$((passed + 1)) ;;
+    SKIP) skipped=$((skipped + 1)) ;;
+    *) failed=$((failed + 1)) ;;
+  esac
 }
 
 # run_dispatch NAME DIR LOG RUNS BUILD_STATUS BUILD_SECONDS: one summary line per run of a
@@ -179,5 +185,5 @@ done
 say ""
 say "== test matrix summary ($(( $(date +%s) - start ))s)"
 for line in "${summary[@]}"; do say "$line"; done
-say "$passed passed, $failed failed"
+say "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]
