@@ -8,7 +8,7 @@ set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
 test_packages=(
-  cmake make g++ clang-14 binutils pkgconf
+  cmake make g++ g++-12 clang-14 binutils pkgconf   # g++-12: the gcc12-* configurations call it by name
   libxsimd-dev doctest-dev libbenchmark-dev
   qemu-user g++-aarch64-linux-gnu g++-riscv64-linux-gnu
   g++-arm-linux-gnueabihf   # armv7 runtime dispatch tests under qemu-arm

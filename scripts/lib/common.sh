@@ -46,15 +46,18 @@ python_with_pip() {
 # pypi_xsimd VERSION_TAG PYTHRAN_VERSION: unpacks the xsimd headers that the PyPI package
 # `pythran` bundles (pythran 0.18.0 -> xsimd 13.0, 0.19.0 -> xsimd 14.1) into
 # $JOULE_DEPS_DIR/xsimd-TAG/include, and writes a minimal CMake package for them beside it.
-# Prints the package dir (pass it as -Dxsimd_DIR=...).
+# Prints the package dir (pass it as -Dxsimd_DIR=...). Returns 3 when pip cannot download the
+# wheel (offline, PyPI unreachable): scripts/test.sh then skips the configuration.
 pypi_xsimd() {
   local tag="$1" pythran_version="$2" root="$JOULE_DEPS_DIR/xsimd-$1"
   if [ ! -f "$root/include/xsimd/xsimd.hpp" ]; then
     local py wheel_dir="$JOULE_DEPS_DIR/wheels"
     py="$(python_with_pip)"
     mkdir -p "$wheel_dir"
-    "$py" -m pip download --quiet --no-deps --only-binary=:all: "pythran==$pythran_version" -d "$wheel_dir" >&2 ||
-      die "pip download pythran==$pythran_version failed"
+    if ! "$py" -m pip download --quiet --no-deps --only-binary=:all: "pythran==$pythran_version" -d "$wheel_dir" >&2; then
+      warn "pip download pythran==$pythran_version failed (is PyPI reachable?)"
+      return 3
+    fi
     rm -rf "$root" && mkdir -p "$root/include"
     "$py" - "$wheel_dir/pythran-$pythran_version-py3-none-any.whl" "$root/include" <<'PY' || die "unpacking xsimd failed"
 import sys, zipfile, os
@@ -114,7 +117,8 @@ cross_include_root() {
 # packaging_tools: a Python venv under $JOULE_DEPS_DIR with the tools the package tests use,
 # pinned so a fresh machine gets the same ones: Conan 2 (tests the Conan recipe) and jsonschema
 # (validates the vcpkg manifest). Installed from PyPI on first use; later calls reuse it.
-# Prints the venv's bin directory.
+# Prints the venv's bin directory. Returns 3 when pip cannot install them (offline, PyPI
+# unreachable): scripts/test.sh then skips the package tests.
 JOULE_CONAN_VERSION=2.34.0
 JOULE_JSONSCHEMA_VERSION=4.23.0
 packaging_tools() {
@@ -124,8 +128,11 @@ packaging_tools() {
     apt_install python3-venv >&2
     rm -rf "$venv"
     /usr/bin/python3 -m venv "$venv" >&2 || die "creating the venv $venv failed"
-    "$venv/bin/python" -m pip install --quiet "conan==$JOULE_CONAN_VERSION" "jsonschema==$JOULE_JSONSCHEMA_VERSION" >&2 ||
-      die "pip install conan==$JOULE_CONAN_VERSION jsonschema==$JOULE_JSONSCHEMA_VERSION failed"
+    if ! "$venv/bin/python" -m pip install --quiet "conan==$JOULE_CONAN_VERSION" "jsonschema==$JOULE_JSONSCHEMA_VERSION" >&2; then
+      warn "pip install conan==$JOULE_CONAN_VERSION jsonschema==$JOULE_JSONSCHEMA_VERSION failed (is PyPI reachable?)"
+      rm -rf "$venv"
+      return 3
+    fi
     touch "$stamp"
   fi
   echo "$venv/bin"

@@ -16,8 +16,14 @@ find_program(CPACK cpack HINTS ${cmake_bin_dir} NO_DEFAULT_PATH REQUIRED)
 set(common -DCMAKE_CXX_COMPILER=${CXX} "-DCMAKE_CXX_FLAGS=${CXX_FLAGS}" -DCMAKE_BUILD_TYPE=Release ${EXTRA_CMAKE_ARGS})
 
 # ---- build the package -------------------------------------------------------------------------
+# The Maintainer field is settable (the default is a placeholder that configuring warns about).
+set(maintainer "joule package test <package-test@joule.test>")
 run(${CMAKE_COMMAND} -S ${JOULE_SOURCE_DIR} -B ${WORK_DIR}/joule-build ${common}
-    -DJOULE_BUILD_TESTS=OFF -DJOULE_BUILD_BENCHMARKS=OFF -DJOULE_BUILD_EXAMPLES=OFF -DJOULE_INSTALL=ON)
+    -DJOULE_BUILD_TESTS=OFF -DJOULE_BUILD_BENCHMARKS=OFF -DJOULE_BUILD_EXAMPLES=OFF -DJOULE_INSTALL=ON
+    "-DJOULE_DEB_MAINTAINER=${maintainer}")
+if(last_error MATCHES "Maintainer field is the placeholder")
+  message(FATAL_ERROR "configuring with JOULE_DEB_MAINTAINER set still warns about the placeholder:\n${last_error}")
+endif()
 run(${CPACK} -G DEB --config ${WORK_DIR}/joule-build/CPackConfig.cmake -B ${WORK_DIR}/package)
 set(deb ${WORK_DIR}/package/libjoule-dev_${EXPECTED_VERSION}_all.deb)
 if(NOT EXISTS ${deb})
@@ -25,8 +31,8 @@ if(NOT EXISTS ${deb})
   message(FATAL_ERROR "cpack did not make ${deb}; it made: ${made}")
 endif()
 
-set(fields Package Version Architecture Depends)
-set(values libjoule-dev ${EXPECTED_VERSION} all "libxsimd-dev (>= 8.1)")
+set(fields Package Version Architecture Depends Maintainer)
+set(values libjoule-dev ${EXPECTED_VERSION} all "libxsimd-dev (>= 8.1)" "${maintainer}")
 foreach(field value IN ZIP_LISTS fields values)
   run(${DPKG_DEB} --field ${deb} ${field})
   string(STRIP "${last_output}" actual)
@@ -47,11 +53,16 @@ set(dpkg ${DPKG} --root=${root} --log=${root}/dpkg.log --force-not-root)
 run(${dpkg} --install ${deb})
 run(${dpkg} --listfiles libjoule-dev)
 foreach(f /usr/include/joule/joule.hpp /usr/include/joule/version.hpp /usr/share/cmake/joule/jouleConfig.cmake
-          /usr/share/pkgconfig/joule.pc /usr/share/doc/libjoule-dev/copyright)
+          /usr/share/pkgconfig/joule.pc /usr/share/doc/libjoule-dev/copyright /usr/share/doc/libjoule-dev/LICENSE
+          /usr/share/doc/libjoule-dev/README.md /usr/share/doc/libjoule-dev/CHANGELOG.md)
   if(NOT last_output MATCHES "(^|\n)${f}\n" OR NOT EXISTS ${root}${f})
     message(FATAL_ERROR "the installed package lacks ${f}:\n${last_output}")
   endif()
 endforeach()
+# Every doc in the package's own doc directory, none under the upstream name.
+if(last_output MATCHES "/usr/share/doc/joule[/\n]" OR EXISTS ${root}/usr/share/doc/joule)
+  message(FATAL_ERROR "the package has docs outside /usr/share/doc/libjoule-dev:\n${last_output}")
+endif()
 
 # ---- build and run the find_package consumer against it -----------------------------------------
 run(${CMAKE_COMMAND} -S ${JOULE_SOURCE_DIR}/tests/consumers/find_package -B ${WORK_DIR}/consumer ${common}
