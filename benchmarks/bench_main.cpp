@@ -341,7 +341,7 @@ namespace
         const std::string filter = benchmark::GetBenchmarkFilter();
         if (!list_benchmarks(filter.empty() ? "." : filter, names))
             return bad_input("cannot list the benchmarks (bad --benchmark_filter '" + filter + "'?)");
-        std::vector<std::string> not_opted_in;
+        std::vector<std::string> not_opted_in, unmatched_patterns;
         if (short_mode)
         {
             std::vector<std::regex> patterns;
@@ -356,12 +356,23 @@ namespace
                     return bad_input("JOULE_BENCH_SHORT(\"" + p + "\") is not a valid regex");
                 }
             }
+            // Patterns see the name as registered too ("sgemm/joule/8x8x8/threads:1", without the
+            // "/real_time" UseRealTime() appends), so they can end in "threads:1$".
+            std::vector<std::size_t> matched(patterns.size(), 0);
             std::vector<std::string> kept;
             std::set<std::string> kernels_kept, kernels_all;
             for (const std::string& n : names)
             {
                 kernels_all.insert(parse_name(n).kernel);
-                if (std::any_of(patterns.begin(), patterns.end(), [&](const std::regex& r) { return std::regex_search(n, r); }))
+                const std::string registered = registered_name(n);
+                bool keep = false;
+                for (std::size_t i = 0; i < patterns.size(); ++i)
+                    if (std::regex_search(n, patterns[i]) || std::regex_search(registered, patterns[i]))
+                    {
+                        ++matched[i];
+                        keep = true;
+                    }
+                if (keep)
                 {
                     kept.push_back(n);
                     kernels_kept.insert(parse_name(n).kernel);
@@ -370,10 +381,26 @@ namespace
             for (const std::string& k : kernels_all)
                 if (!kernels_kept.count(k))
                     not_opted_in.push_back(k);
+            // With every benchmark listed, a pattern matching none of them is a family's short
+            // selection gone missing (a renamed benchmark, a suffix the pattern did not expect).
+            if (filter.empty())
+                for (std::size_t i = 0; i < patterns.size(); ++i)
+                    if (matched[i] == 0)
+                        unmatched_patterns.push_back(detail::short_patterns()[i]);
             names = kept;
         }
         sort_for_comparison(names);
         names.erase(std::unique(names.begin(), names.end()), names.end());
+        for (const std::string& p : unmatched_patterns)
+            std::fprintf(stderr, "joule-bench: warning: JOULE_BENCH_SHORT(\"%s\") matches no benchmark\n", p.c_str());
+        if (cl.list_selection)
+        {
+            // The benchmarks this command line would run, in order; fails when a short pattern
+            // matches nothing (CTest joule_bench_short_selection runs it).
+            for (const std::string& n : names)
+                std::printf("%s\n", n.c_str());
+            return unmatched_patterns.empty() ? 0 : 1;
+        }
         const double budget = cl.budget >= 0 ? cl.budget : (short_mode ? default_short_budget : 0);
 
         // Limits.

@@ -31,6 +31,20 @@ check "JSON carries the energy context" has "$work/short/joule-bench.json" '"jou
 check "JSON carries the energy counters" has "$work/short/joule-bench.json" '"GFLOP_per_J"'
 check "JSON has no internal counter" hasnt "$work/short/joule-bench.json" 'joule_loop_id'
 
+# The selection alone: short patterns match the registered name (without "/real_time"), and a
+# pattern that matches no benchmark fails --list-selection.
+"$bin" --list-selection >"$work/selection.out" 2>"$work/selection.err"
+check "--list-selection exits 0" test $? -eq 0
+check "--list-selection lists the short run" test "$(tr '\n' ' ' <"$work/selection.out")" = \
+  "dot/joule/4096/real_time dot/peer_a/4096/real_time dot/peer_b/4096/real_time "
+check "--list-selection runs nothing" hasnt "$work/selection.out" 'joule-bench:'
+JOULE_BENCH_SELFTEST_UNMATCHED=1 "$bin" --list-selection >"$work/unmatched.out" 2>"$work/unmatched.err"
+check "a short pattern matching nothing fails --list-selection" test $? -eq 1
+check "a short pattern matching nothing is named" has "$work/unmatched.err" \
+  'warning: JOULE_BENCH_SHORT("^nothing/") matches no benchmark'
+"$bin" --list-selection --full >"$work/selection-full.out" 2>&1
+check "--list-selection --full lists every benchmark" test "$(wc -l <"$work/selection-full.out")" -eq 7
+
 # 2. Full run with repetitions: aggregates, Google Benchmark threads, ArgName threads, errors,
 #    a benchmark without report(), --benchmark_out, a stated wattage.
 "$bin" "${common[@]}" --full --watts=7 --benchmark_repetitions=2 --benchmark_display_aggregates_only=true \

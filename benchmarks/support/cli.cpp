@@ -63,6 +63,8 @@ namespace joule_bench
                 cl.full = true;
             else if (flag(a, "short", v, has))
                 cl.short_run = true;
+            else if (flag(a, "list-selection", v, has))
+                cl.list_selection = true;
             else if (flag(a, "no-progress", v, has))
                 cl.progress = false;
             else if (flag(a, "remeasure-limits", v, has))
@@ -163,6 +165,8 @@ namespace joule_bench
             "  --full                   every benchmark\n"
             "  --benchmark_filter=RE    benchmarks matching RE, from all (add --short to stay in the short selection)\n"
             "  --budget=SECONDS         stop starting benchmarks after this long (short run default: 240)\n"
+            "  --list-selection         print the benchmarks the other flags select, in run order, and exit\n"
+            "                           (1 if a JOULE_BENCH_SHORT pattern matches no benchmark)\n"
             "outputs:\n"
             "  --results=DIR            write joule-bench.json (Google Benchmark JSON), joule-bench.csv, table.txt\n"
             "                           and limits.json there\n"

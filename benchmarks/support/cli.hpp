@@ -14,6 +14,7 @@ namespace joule_bench
         bool short_run = false;   ///< the short selection even with --benchmark_filter
         double budget = -1;       ///< seconds for the benchmarks of a short run; < 0: default
         bool progress = true;
+        bool list_selection = false; ///< print the selected benchmarks' names and exit
         // outputs
         std::string results;      ///< folder for JSON, CSV, table, limits
         // limits
