@@ -100,17 +100,33 @@ namespace
         return out;
     }
 
-    bool make_dirs(const std::string& path, std::string& error)
+    /// Removes the folders make_dirs created, deepest first (only while they are still empty).
+    void remove_dirs(std::vector<std::string>& created)
+    {
+        for (auto it = created.rbegin(); it != created.rend(); ++it)
+            ::rmdir(it->c_str());
+        created.clear();
+    }
+
+    /// mkdir -p; `created` receives the folders that did not exist, so a later failure can
+    /// remove them again (bad input leaves no partial files).
+    bool make_dirs(const std::string& path, std::string& error, std::vector<std::string>& created)
     {
         std::string partial;
         for (std::size_t i = 0; i <= path.size(); ++i)
         {
             if (i == path.size() || path[i] == '/')
             {
-                if (!partial.empty() && ::mkdir(partial.c_str(), 0755) != 0 && errno != EEXIST)
+                if (!partial.empty())
                 {
-                    error = partial + ": " + std::strerror(errno);
-                    return false;
+                    if (::mkdir(partial.c_str(), 0755) == 0)
+                        created.push_back(partial);
+                    else if (errno != EEXIST)
+                    {
+                        error = partial + ": " + std::strerror(errno);
+                        remove_dirs(created);
+                        return false;
+                    }
                 }
             }
             if (i < path.size())
@@ -120,6 +136,7 @@ namespace
         if (::stat(path.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
         {
             error = path + ": not a folder";
+            remove_dirs(created);
             return false;
         }
         return true;
@@ -324,11 +341,20 @@ namespace
         }
 
         // Output locations must be writable before anything runs.
+        // The results folder comes first (--benchmark_out may lie inside it); whatever it
+        // created is removed again when a check fails.
         std::string error;
-        if (!cl.results.empty() && (!make_dirs(cl.results, error) || !writable(cl.results + "/x", error)))
+        std::vector<std::string> created_dirs;
+        if (!cl.results.empty() && (!make_dirs(cl.results, error, created_dirs) || !writable(cl.results + "/x", error)))
+        {
+            remove_dirs(created_dirs);
             return bad_input("cannot write to the results folder '" + cl.results + "': " + error);
+        }
         if (!cl.out.empty() && !writable(cl.out, error))
+        {
+            remove_dirs(created_dirs);
             return bad_input("cannot write --benchmark_out='" + cl.out + "': " + error);
+        }
 
         // The suite's own lines go to stdout, unless the display is JSON or CSV there.
         const bool machine_display = std::any_of(cl.passthrough.begin(), cl.passthrough.end(), [](const std::string& a) {

@@ -110,6 +110,10 @@ check "bad power model is explained" has "$work/bad3.out" "'idle=x' is not key=v
 "$bin" "${common[@]}" --results=/proc/joule-bench-cannot >"$work/bad4.out" 2>&1
 check "unwritable results folder fails with 2" test $? -eq 2
 check "unwritable results folder is explained" has "$work/bad4.out" "cannot write to the results folder '/proc/joule-bench-cannot'"
+"$bin" "${common[@]}" --results="$work/bad6/a/b" --benchmark_out=/proc/nope/x.json >"$work/bad6.out" 2>&1
+check "unwritable --benchmark_out fails with 2" test $? -eq 2
+check "unwritable --benchmark_out is explained" has "$work/bad6.out" "cannot write --benchmark_out='/proc/nope/x.json'"
+check "unwritable --benchmark_out leaves no results folder" test ! -e "$work/bad6"
 "$bin" compare "$work/nothing.json" "$work/full/joule-bench.json" >"$work/bad5.out" 2>&1
 check "compare of a missing file fails with 2" test $? -eq 2
 
