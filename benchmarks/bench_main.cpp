@@ -287,6 +287,12 @@ namespace
         eo.watts = cl.watts;
         eo.command = cl.power_command;
         eo.file = cl.power_file;
+        {
+            using joule::energy::scope;
+            for (scope sc : {scope::wall, scope::board, scope::package, scope::core, scope::dram})
+                if (cl.power_scope == joule::energy::to_string(sc))
+                    eo.external_scope = sc;
+        }
         eo.only = cl.energy_source;
         eo.sysfs_root = cl.sysfs_root;
         if (!cl.rapl_zones.empty())

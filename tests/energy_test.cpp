@@ -411,6 +411,29 @@ TEST_CASE("external: constant watts, a file of watts, a command of joules; bad v
     h.now += 2;
     CHECK(w.read().joules == doctest::Approx(25.0));
 
+    SUBCASE("the external meter's scope is the user's to state (a USB-C meter at a board's input)")
+    {
+        en::options board = h.options();
+        board.watts = 7;
+        board.external_scope = en::scope::board;
+        auto b = en::meter::detect(board);
+        CHECK(b.scope() == en::scope::board);
+        CHECK(b.read().scope == en::scope::board);
+        h.root.write("pmic.txt", "6.5 W");
+        en::options pmic = h.options();
+        pmic.file = h.root.path() + "/pmic.txt";
+        pmic.external_scope = en::scope::board;
+        auto p = en::meter::detect(pmic);
+        CHECK(p.quality() == en::quality::measured);
+        CHECK(p.scope() == en::scope::board);
+        // It labels the external meter only: a detected sensor keeps its own scope.
+        harness ina;
+        ina3221_hwmon(ina.root, "hwmon1", {"VDD_IN"}, {{5000, 1000}});
+        en::options sensor = ina.options();
+        sensor.external_scope = en::scope::dram;
+        CHECK(en::meter::detect(sensor).scope() == en::scope::board);
+    }
+
     h.root.write("meter.txt", "800 mW");
     en::options f = h.options();
     f.file = h.root.path() + "/meter.txt";

@@ -66,6 +66,13 @@ check "JSON display exits 0" test $? -eq 0
 check "JSON display parses" "$bin" compare "$work/display.json" "$work/display.json" >/dev/null 2>&1
 check "the table went to stderr" has "$work/display.err" 'joule/best peer'
 
+# The external meter's scope, as the user states it.
+"$bin" "${common[@]}" --benchmark_filter='^dot/joule' --watts=7 --power-scope=board --results="$work/board" \
+  >"$work/board.out" 2>&1
+check "--power-scope=board run exits 0" test $? -eq 0
+check "--power-scope=board labels the figures" grep -Eq '^dot .* external board, estimated' "$work/board/table.txt"
+check "--power-scope=board in the JSON context" has "$work/board/joule-bench.json" '"joule_energy_scope": "board"'
+
 # 3. compare, same energy model: speed and energy ratios.
 "$bin" compare "$work/full/joule-bench.json" "$work/full/joule-bench.json" >"$work/cmp.out" 2>&1
 check "compare of a run with itself exits 0" test $? -eq 0
@@ -107,6 +114,13 @@ check "bad wattage leaves no files" test ! -e "$work/bad2"
 "$bin" "${common[@]}" --power-model=idle=x >"$work/bad3.out" 2>&1
 check "bad power model fails" test $? -eq 2
 check "bad power model is explained" has "$work/bad3.out" "'idle=x' is not key=value"
+"$bin" "${common[@]}" --watts=7 --power-scope=plug --results="$work/bad7" >"$work/bad7.out" 2>&1
+check "bad --power-scope fails with 2" test $? -eq 2
+check "bad --power-scope is explained" has "$work/bad7.out" "--power-scope must be wall, board, package, core or dram (got 'plug')"
+check "bad --power-scope leaves no files" test ! -e "$work/bad7"
+"$bin" "${common[@]}" --power-scope=board >"$work/bad8.out" 2>&1
+check "--power-scope without an external meter fails with 2" test $? -eq 2
+check "--power-scope without an external meter is explained" has "$work/bad8.out" "--power-scope describes an external meter"
 "$bin" "${common[@]}" --results=/proc/joule-bench-cannot >"$work/bad4.out" 2>&1
 check "unwritable results folder fails with 2" test $? -eq 2
 check "unwritable results folder is explained" has "$work/bad4.out" "cannot write to the results folder '/proc/joule-bench-cannot'"

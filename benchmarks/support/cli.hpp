@@ -24,6 +24,7 @@ namespace joule_bench
         // energy
         double watts = 0;
         std::string power_command, power_file, power_model, energy_source, rapl_zones, sysfs_root;
+        std::string power_scope;  ///< the external meter's scope: wall, board, package, core, dram; "": wall
         // Google Benchmark flags handled here
         std::string out, out_format = "json";
         bool report_aggregates_only = false, display_aggregates_only = false;

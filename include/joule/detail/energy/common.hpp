@@ -271,6 +271,10 @@ namespace joule
             double watts = 0;    ///< > 0: a constant stated wattage (figures are labelled estimated)
             std::string command; ///< shell command printing watts or joules ("12.5", "12.5 W", "3400 J", "800 mW")
             std::string file;    ///< file holding watts or joules in the same form, re-read at every sample
+            /// What the external meter measures, for the readings' scope: wall (a plug meter, the
+            /// default), board (a USB-C meter at the board's input, a board's PMIC), or package,
+            /// core, dram for a meter of those alone.
+            energy::scope external_scope = energy::scope::wall;
 
             // ---- which backends may be used ----
             /// "" (detect in order external > hwmon > rapl > perf > estimate), or one of
