@@ -454,7 +454,10 @@ namespace
                     from_cache ? ("cached " + limits.measured_at + " (--remeasure-limits to redo)").c_str()
                                : ("measured now, " + limits.measured_at).c_str(),
                     describe_limits(limits).c_str());
-        std::fprintf(text, "joule-bench: energy: %s, scope %s, %s", meter->source().c_str(),
+        std::string source = meter->source();
+        if (from_model && cl.power_model.empty() && !source.empty() && source.back() == ')')
+            source.insert(source.size() - 1, "; set with --power-model");
+        std::fprintf(text, "joule-bench: energy: %s, scope %s, %s", source.c_str(),
                     joule::energy::to_string(meter->scope()), joule::energy::to_string(meter->quality()));
         if (meter->quality() == joule::energy::quality::estimated)
             std::fprintf(text, " (ESTIMATED: no power sensor read; see README 'Real power numbers')");

@@ -263,7 +263,7 @@ TEST_CASE("missing files: a zone without max_energy_range_uj or energy_uj is not
         harness empty;
         auto e = en::meter::detect(empty.options());
         CHECK(e.quality() == en::quality::estimated);
-        CHECK(e.source() == "estimate (model: idle 10 W + 6 W/core)");
+        CHECK(e.source() == "estimate (default model: idle 10 W + 6 W/core)");
         CHECK(e.detection_log().size() == 4); // external, hwmon, rapl, perf
     }
 }
@@ -518,6 +518,11 @@ TEST_CASE("estimate: the stated model, settable, and parse errors name the field
     m.add_work(1e12, 1e10); // 10 J + 1 J
     CHECK(m.read().joules == doctest::Approx((5 + 2.5 * 2) * 2 + 10 + 1));
     CHECK(en::estimate_joules(o.model, 1.0, 4, 0, 0) == doctest::Approx(15.0));
+    o.model = en::parse_power_model("idle=12");
+    CHECK(en::meter::detect(o).source() == "estimate (model: idle 12 W + 6 W/core)"); // stated: not "default"
+    o.model = en::power_model{};
+    CHECK(o.model.is_default());
+    CHECK(en::meter::detect(o).source() == "estimate (default model: idle 10 W + 6 W/core)");
     CHECK_THROWS_WITH_AS(en::parse_power_model("idle=abc"), doctest::Contains("'idle=abc' is not key=value"),
                          joule::error);
     CHECK_THROWS_WITH_AS(en::parse_power_model("tdp=65"), doctest::Contains("unknown key 'tdp'"), joule::error);

@@ -25,6 +25,11 @@ check "short run leaves out stream" hasnt "$work/short/joule-bench.csv" 'stream/
 check "short run says what it left out" has "$work/short.out" 'not in the short run (no JOULE_BENCH_SHORT): argshape fails noreport stream'
 check "table compares joule with its best peer" grep -Eq '^dot +4096 +1 +joule +[0-9.e+-]+x peer_[ab] ' "$work/short/table.txt"
 check "table labels the estimate" has "$work/short/table.txt" 'ESTIMATED'
+check "the default power model is labelled default" has "$work/short.out" \
+  'energy: estimate (default model: idle 10 W + 6 W/core; set with --power-model), scope package, estimated'
+"$bin" "${common[@]}" --benchmark_filter='^dot/joule' --power-model=idle=12 >"$work/model.out" 2>&1
+check "a stated power model is not called default" has "$work/model.out" \
+  'energy: estimate (model: idle 12 W + 6 W/core), scope package, estimated'
 check "table rows carry source and quality" has "$work/short/table.txt" 'estimate package, estimated'
 check "% of the fp32 limit" grep -Eq '^dot .* GFLOP/s +[0-9.e+-]+% ' "$work/short/table.txt"
 check "JSON carries the energy context" has "$work/short/joule-bench.json" '"joule_energy_quality": "estimated"'

@@ -23,7 +23,8 @@
 //    max_energy_range_uj.
 // 4. perf_event power PMU: events/energy-pkg scaled by its .scale (unit Joules).
 // 5. estimate: options.model (E = (idle + core_watts x cores) x T + pJ/flop x W + pJ/byte x Q),
-//    always labelled estimated. Estimated and measured figures must never be compared.
+//    always labelled estimated; its source says "default model" while options.model is left at
+//    its defaults (a stated guess). Estimated and measured figures must never be compared.
 //
 // Readings: joules and seconds (cumulative since detect(), or an interval after subtracting),
 // source, scope (core / package / dram / board / wall) and quality (measured / estimated). When

@@ -124,6 +124,16 @@ namespace joule
             double picojoules_per_byte = 0.0; ///< energy per byte moved from memory
             double active_cores = 1.0;        ///< busy cores assumed by meter::read()
 
+            /// True when every field still has its default: figures then come from a guess the
+            /// user never stated, and the source says "default model".
+            bool is_default() const
+            {
+                const power_model d;
+                return idle_watts == d.idle_watts && core_watts == d.core_watts &&
+                       picojoules_per_flop == d.picojoules_per_flop && picojoules_per_byte == d.picojoules_per_byte &&
+                       active_cores == d.active_cores;
+            }
+
             std::string describe() const
             {
                 std::ostringstream out;

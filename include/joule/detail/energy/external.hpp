@@ -165,7 +165,8 @@ namespace joule
                 {
                     value_kind = kind::energy_counter;
                     wrap_joules = {0};
-                    source = "estimate (model: " + model_.describe() + ")";
+                    source = std::string("estimate (") + (model_.is_default() ? "default model: " : "model: ") +
+                             model_.describe() + ")";
                     scope = energy::scope::package;
                     quality = energy::quality::estimated;
                     default_poll_seconds = 3600;
