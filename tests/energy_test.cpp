@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -313,6 +314,132 @@ TEST_CASE("hwmon: the total rail is chosen by label; without one every rail is s
     CHECK(iio.source() == "hwmon ina3221x rail POM_5V_IN (power)");
     old.now += 4;
     CHECK(iio.read().joules == doctest::Approx(12.0));
+}
+
+namespace
+{
+    /// A file reader that denies (EACCES) every path ending in one of `suffixes`: chmod cannot
+    /// deny root, the seam can (see the RAPL EACCES test).
+    std::function<en::file_result(const std::string&)> denying(std::vector<std::string> suffixes, int& denied_reads)
+    {
+        return [suffixes, &denied_reads](const std::string& path) {
+            for (const std::string& s : suffixes)
+                if (path.size() >= s.size() && path.compare(path.size() - s.size(), s.size(), s) == 0)
+                {
+                    ++denied_reads;
+                    en::file_result r;
+                    r.error_number = EACCES;
+                    return r;
+                }
+            return en::read_small_file(path);
+        };
+    }
+} // namespace
+
+TEST_CASE("hwmon and iio: EACCES falls back to the next source and prints one line on granting access")
+{
+    SUBCASE("hwmon INA3221 currents denied")
+    {
+        harness h;
+        ina3221_hwmon(h.root, "hwmon1", {"VDD_IN", "VDD_CPU_GPU_CV"}, {{5000, 1000}, {5000, 300}});
+        en::options o = h.options();
+        int denied_reads = 0;
+        o.read_file = denying({"curr1_input", "curr2_input"}, denied_reads);
+        auto m = en::meter::detect(o);
+        CHECK(denied_reads >= 2);
+        CHECK(m.quality() == en::quality::estimated);
+        REQUIRE(h.notices.size() == 1);
+        CHECK(h.notices[0].find("allow reading ") != std::string::npos);
+        CHECK(h.notices[0].find("/hwmon1/curr") != std::string::npos);
+        CHECK(h.notices[0].find("chmod a+r") != std::string::npos);
+        CHECK(h.notices[0].find('\n') == std::string::npos);
+        bool logged = false;
+        for (const std::string& line : m.detection_log())
+            logged = logged || (line.find("hwmon:") == 0 && line.find("permission denied") != std::string::npos);
+        CHECK(logged);
+    }
+    SUBCASE("hwmon power*_input denied")
+    {
+        harness h;
+        h.root.write("sys/class/hwmon/hwmon0/name", "power_meter");
+        h.root.write("sys/class/hwmon/hwmon0/power1_input", "1000000");
+        en::options o = h.options();
+        int denied_reads = 0;
+        o.read_file = denying({"power1_input"}, denied_reads);
+        auto m = en::meter::detect(o);
+        CHECK(m.quality() == en::quality::estimated);
+        REQUIRE(h.notices.size() == 1);
+        CHECK(h.notices[0].find("hwmon0/power1_input (chmod a+r") != std::string::npos);
+    }
+    SUBCASE("iio in_powerN_input denied")
+    {
+        harness h;
+        const std::string dir = "sys/bus/i2c/drivers/ina3221x/6-0040/iio:device0/";
+        h.root.write(dir + "rail_name_0", "POM_5V_IN");
+        h.root.write(dir + "in_power0_input", "3000");
+        en::options o = h.options();
+        int denied_reads = 0;
+        o.read_file = denying({"in_power0_input"}, denied_reads);
+        auto m = en::meter::detect(o);
+        CHECK(denied_reads >= 1);
+        CHECK(m.quality() == en::quality::estimated);
+        REQUIRE(h.notices.size() == 1);
+        CHECK(h.notices[0].find("iio:device0/in_power0_input (chmod a+r") != std::string::npos);
+    }
+    SUBCASE("one readable rail is used, and nothing is printed")
+    {
+        harness h;
+        ina3221_hwmon(h.root, "hwmon1", {"VDD_IN", "VDD_CPU_GPU_CV"}, {{5000, 1000}, {5000, 300}});
+        en::options o = h.options();
+        int denied_reads = 0;
+        o.read_file = denying({"curr2_input"}, denied_reads);
+        auto m = en::meter::detect(o);
+        CHECK(m.source() == "hwmon ina3221 rail VDD_IN (power)");
+        CHECK(h.notices.empty());
+    }
+}
+
+TEST_CASE("hwmon and iio: missing files leave out the rail, or the device")
+{
+    SUBCASE("curr*_input without its in*_input")
+    {
+        harness h;
+        ina3221_hwmon(h.root, "hwmon1", {"VDD_GPU", "VDD_CPU", "VDD_SOC"}, {{5000, 400}, {5000, 600}, {5000, 200}});
+        h.root.remove("sys/bus/i2c/drivers/ina3221/1-0040/hwmon/hwmon1/in2_input");
+        auto m = en::meter::detect(h.options());
+        CHECK(m.source() == "hwmon ina3221 sum of rails VDD_GPU+VDD_SOC (power)");
+        h.now += 1;
+        CHECK(m.read().joules == doctest::Approx(3.0)); // (2 + 1) W for 1 s: VDD_CPU is not read
+        CHECK(h.notices.empty());
+
+        harness all; // no voltage at all: no hwmon source, and nothing denied
+        ina3221_hwmon(all.root, "hwmon1", {"VDD_IN"}, {{5000, 1000}});
+        all.root.remove("sys/bus/i2c/drivers/ina3221/1-0040/hwmon/hwmon1/in1_input");
+        auto e = en::meter::detect(all.options());
+        CHECK(e.quality() == en::quality::estimated);
+        CHECK(all.notices.empty());
+        CHECK(e.detection_log()[1] == "hwmon: no energy or power sensor");
+    }
+    SUBCASE("rail_name_N without its in_powerN_input")
+    {
+        harness h;
+        const std::string dir = "sys/bus/i2c/drivers/ina3221x/6-0040/iio:device0/";
+        h.root.write(dir + "rail_name_0", "POM_5V_GPU");
+        h.root.write(dir + "in_power0_input", "500");
+        h.root.write(dir + "rail_name_1", "POM_5V_CPU");
+        h.root.write(dir + "rail_name_2", "POM_5V_SOC");
+        h.root.write(dir + "in_power2_input", "1500");
+        auto m = en::meter::detect(h.options());
+        CHECK(m.source() == "hwmon ina3221x sum of rails POM_5V_GPU+POM_5V_SOC (power)");
+        h.now += 2;
+        CHECK(m.read().joules == doctest::Approx(4.0)); // (0.5 + 1.5) W for 2 s
+
+        harness none; // the only rail unreadable: no hwmon source
+        none.root.write(dir + "rail_name_0", "POM_5V_IN");
+        auto e = en::meter::detect(none.options());
+        CHECK(e.quality() == en::quality::estimated);
+        CHECK(none.notices.empty());
+    }
 }
 
 TEST_CASE("hwmon: a power-only sensor is integrated with the trapezoid rule")
