@@ -88,11 +88,12 @@ namespace
         r.write("sys/class/powercap/" + zone + "/energy_uj", std::to_string(energy_uj));
     }
 
-    /// Jetson Orin-like INA3221 hwmon: three rails, voltage (mV) and current (mA) each.
+    /// Jetson Orin-like INA3221 hwmon: three rails, voltage (mV) and current (mA) each, on the chip
+    /// at I2C `device` (AGX boards have a second one at 1-0041).
     void ina3221_hwmon(const fake_root& r, const std::string& hwmon, const std::vector<std::string>& labels,
-                       const std::vector<std::pair<int, int>>& mv_ma)
+                       const std::vector<std::pair<int, int>>& mv_ma, const std::string& device = "1-0040")
     {
-        const std::string dir = "sys/bus/i2c/drivers/ina3221/1-0040/hwmon/" + hwmon + "/";
+        const std::string dir = "sys/bus/i2c/drivers/ina3221/" + device + "/hwmon/" + hwmon + "/";
         r.write(dir + "name", "ina3221");
         for (std::size_t i = 0; i < labels.size(); ++i)
         {
@@ -290,9 +291,9 @@ TEST_CASE("hwmon: renumbered hwmonN still finds the same device by name")
 TEST_CASE("hwmon: the total rail is chosen by label; without one every rail is summed")
 {
     harness h;
-    ina3221_hwmon(h.root, "hwmon1", {"VDD_GPU_SOC", "VDD_CPU_CV", "VIN_SYS_5V0"}, {{5000, 400}, {5000, 300}, {5000, 1500}});
+    ina3221_hwmon(h.root, "hwmon1", {"VDD_GPU_SOC", "VDD_CPU_CV", "POM_5V_IN"}, {{5000, 400}, {5000, 300}, {5000, 1500}});
     auto m = en::meter::detect(h.options());
-    CHECK(m.source() == "hwmon ina3221 rail VIN_SYS_5V0 (power)");
+    CHECK(m.source() == "hwmon ina3221 rail POM_5V_IN (power)");
     m.read();
     h.now += 1;
     CHECK((m.read()).joules == doctest::Approx(7.5)); // 5 V x 1.5 A for 1 s
@@ -439,6 +440,59 @@ TEST_CASE("hwmon and iio: missing files leave out the rail, or the device")
         auto e = en::meter::detect(none.options());
         CHECK(e.quality() == en::quality::estimated);
         CHECK(none.notices.empty());
+    }
+}
+
+TEST_CASE("hwmon: two INA3221 chips are one board: the total rail on either, else every rail of both")
+{
+    SUBCASE("AGX Orin: no total rail; VIN_SYS_5V0 is one input among the rails, so all four are summed")
+    {
+        harness h;
+        const std::vector<std::string> orin_0x40 = {"VDD_GPU_SOC", "VDD_CPU_CV", "VIN_SYS_5V0"};
+        const std::vector<std::pair<int, int>> mv_ma = {{20000, 500}, {20000, 250}, {5000, 1000}};
+        ina3221_hwmon(h.root, "hwmon2", orin_0x40, mv_ma);
+        ina3221_hwmon(h.root, "hwmon1", {"VDDQ_VDD2_1V8AO"}, {{5000, 200}}, "1-0041");
+        auto m = en::meter::detect(h.options());
+        CHECK(m.source() ==
+              "hwmon ina3221 (2 chips) sum of rails VDD_GPU_SOC+VDD_CPU_CV+VIN_SYS_5V0+VDDQ_VDD2_1V8AO (power)");
+        CHECK(m.scope() == en::scope::board);
+        h.now += 1;
+        CHECK(m.read().joules == doctest::Approx(10 + 5 + 5 + 1)); // W for 1 s
+
+        harness g; // the same board after a reboot that swapped the hwmonN numbers
+        ina3221_hwmon(g.root, "hwmon1", orin_0x40, mv_ma);
+        ina3221_hwmon(g.root, "hwmon2", {"VDDQ_VDD2_1V8AO"}, {{5000, 200}}, "1-0041");
+        CHECK(en::meter::detect(g.options()).source() == m.source());
+    }
+    SUBCASE("TX2: VDD_IN on the second chip is the total, whatever the first holds")
+    {
+        harness h;
+        const std::vector<std::pair<int, int>> mv_ma = {{5000, 800}, {5000, 100}, {5000, 100}};
+        ina3221_hwmon(h.root, "hwmon0", {"VDD_SYS_GPU", "VDD_SYS_SOC", "VDD_4V0_WIFI"}, mv_ma);
+        ina3221_hwmon(h.root, "hwmon1", {"VDD_IN", "VDD_SYS_CPU", "VDD_SYS_DDR"}, mv_ma, "1-0041");
+        auto m = en::meter::detect(h.options());
+        CHECK(m.source() == "hwmon ina3221 (2 chips) rail VDD_IN (power)");
+        h.now += 1;
+        CHECK(m.read().joules == doctest::Approx(4.0));
+    }
+    SUBCASE("AGX Xavier, older iio layout: two devices, no total rail, all six summed")
+    {
+        harness h;
+        const std::string a = "sys/bus/i2c/drivers/ina3221x/1-0040/iio:device0/";
+        const std::string b = "sys/bus/i2c/drivers/ina3221x/1-0041/iio:device1/";
+        const char* labels_a[] = {"GPU", "CPU", "SOC"};
+        const char* labels_b[] = {"CV", "VDDRQ", "SYS5V"};
+        for (int i = 0; i < 3; ++i)
+        {
+            h.root.write(a + "rail_name_" + std::to_string(i), labels_a[i]);
+            h.root.write(a + "in_power" + std::to_string(i) + "_input", "1000");
+            h.root.write(b + "rail_name_" + std::to_string(i), labels_b[i]);
+            h.root.write(b + "in_power" + std::to_string(i) + "_input", "500");
+        }
+        auto m = en::meter::detect(h.options());
+        CHECK(m.source() == "hwmon ina3221x (2 chips) sum of rails GPU+CPU+SOC+CV+VDDRQ+SYS5V (power)");
+        h.now += 2;
+        CHECK(m.read().joules == doctest::Approx(2 * (3 * 1.0 + 3 * 0.5)));
     }
 }
 
