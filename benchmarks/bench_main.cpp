@@ -454,6 +454,15 @@ namespace
                     from_cache ? ("cached " + limits.measured_at + " (--remeasure-limits to redo)").c_str()
                                : ("measured now, " + limits.measured_at).c_str(),
                     describe_limits(limits).c_str());
+        // Reading needs no writes, so the read limit should be at least triad's. Below it, the
+        // one-stream read pass fell short of what a core can read (kernels reading several
+        // streams do better), and % of the read limit (GEMV rows) overstates how close they are.
+        if (limits.read_gbs_1 > 0 && limits.read_gbs_1 < 0.9 * limits.triad_gbs_1)
+            std::fprintf(stderr,
+                         "joule-bench: warning: 1-core read bandwidth %.1f GB/s is %.0f%% below triad %.1f GB/s (it "
+                         "should not be lower): %% of the read limit may read high; --remeasure-limits on a quiet "
+                         "machine\n",
+                         limits.read_gbs_1, 100 * (1 - limits.read_gbs_1 / limits.triad_gbs_1), limits.triad_gbs_1);
         std::string source = meter->source();
         if (from_model && cl.power_model.empty() && !source.empty() && source.back() == ')')
             source.insert(source.size() - 1, "; set with --power-model");
