@@ -100,17 +100,33 @@ namespace
         return out;
     }
 
-    bool make_dirs(const std::string& path, std::string& error)
+    /// Removes the folders make_dirs created, deepest first (only while they are still empty).
+    void remove_dirs(std::vector<std::string>& created)
+    {
+        for (auto it = created.rbegin(); it != created.rend(); ++it)
+            ::rmdir(it->c_str());
+        created.clear();
+    }
+
+    /// mkdir -p; `created` receives the folders that did not exist, so a later failure can
+    /// remove them again (bad input leaves no partial files).
+    bool make_dirs(const std::string& path, std::string& error, std::vector<std::string>& created)
     {
         std::string partial;
         for (std::size_t i = 0; i <= path.size(); ++i)
         {
             if (i == path.size() || path[i] == '/')
             {
-                if (!partial.empty() && ::mkdir(partial.c_str(), 0755) != 0 && errno != EEXIST)
+                if (!partial.empty())
                 {
-                    error = partial + ": " + std::strerror(errno);
-                    return false;
+                    if (::mkdir(partial.c_str(), 0755) == 0)
+                        created.push_back(partial);
+                    else if (errno != EEXIST)
+                    {
+                        error = partial + ": " + std::strerror(errno);
+                        remove_dirs(created);
+                        return false;
+                    }
                 }
             }
             if (i < path.size())
@@ -120,6 +136,7 @@ namespace
         if (::stat(path.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
         {
             error = path + ": not a folder";
+            remove_dirs(created);
             return false;
         }
         return true;
@@ -270,6 +287,12 @@ namespace
         eo.watts = cl.watts;
         eo.command = cl.power_command;
         eo.file = cl.power_file;
+        {
+            using joule::energy::scope;
+            for (scope sc : {scope::wall, scope::board, scope::package, scope::core, scope::dram})
+                if (cl.power_scope == joule::energy::to_string(sc))
+                    eo.external_scope = sc;
+        }
         eo.only = cl.energy_source;
         eo.sysfs_root = cl.sysfs_root;
         if (!cl.rapl_zones.empty())
@@ -324,11 +347,20 @@ namespace
         }
 
         // Output locations must be writable before anything runs.
+        // The results folder comes first (--benchmark_out may lie inside it); whatever it
+        // created is removed again when a check fails.
         std::string error;
-        if (!cl.results.empty() && (!make_dirs(cl.results, error) || !writable(cl.results + "/x", error)))
+        std::vector<std::string> created_dirs;
+        if (!cl.results.empty() && (!make_dirs(cl.results, error, created_dirs) || !writable(cl.results + "/x", error)))
+        {
+            remove_dirs(created_dirs);
             return bad_input("cannot write to the results folder '" + cl.results + "': " + error);
+        }
         if (!cl.out.empty() && !writable(cl.out, error))
+        {
+            remove_dirs(created_dirs);
             return bad_input("cannot write --benchmark_out='" + cl.out + "': " + error);
+        }
 
         // The suite's own lines go to stdout, unless the display is JSON or CSV there.
         const bool machine_display = std::any_of(cl.passthrough.begin(), cl.passthrough.end(), [](const std::string& a) {
@@ -341,7 +373,7 @@ namespace
         const std::string filter = benchmark::GetBenchmarkFilter();
         if (!list_benchmarks(filter.empty() ? "." : filter, names))
             return bad_input("cannot list the benchmarks (bad --benchmark_filter '" + filter + "'?)");
-        std::vector<std::string> not_opted_in;
+        std::vector<std::string> not_opted_in, unmatched_patterns;
         if (short_mode)
         {
             std::vector<std::regex> patterns;
@@ -356,12 +388,23 @@ namespace
                     return bad_input("JOULE_BENCH_SHORT(\"" + p + "\") is not a valid regex");
                 }
             }
+            // Patterns see the name as registered too ("sgemm/joule/8x8x8/threads:1", without the
+            // "/real_time" UseRealTime() appends), so they can end in "threads:1$".
+            std::vector<std::size_t> matched(patterns.size(), 0);
             std::vector<std::string> kept;
             std::set<std::string> kernels_kept, kernels_all;
             for (const std::string& n : names)
             {
                 kernels_all.insert(parse_name(n).kernel);
-                if (std::any_of(patterns.begin(), patterns.end(), [&](const std::regex& r) { return std::regex_search(n, r); }))
+                const std::string registered = registered_name(n);
+                bool keep = false;
+                for (std::size_t i = 0; i < patterns.size(); ++i)
+                    if (std::regex_search(n, patterns[i]) || std::regex_search(registered, patterns[i]))
+                    {
+                        ++matched[i];
+                        keep = true;
+                    }
+                if (keep)
                 {
                     kept.push_back(n);
                     kernels_kept.insert(parse_name(n).kernel);
@@ -370,10 +413,26 @@ namespace
             for (const std::string& k : kernels_all)
                 if (!kernels_kept.count(k))
                     not_opted_in.push_back(k);
+            // With every benchmark listed, a pattern matching none of them is a family's short
+            // selection gone missing (a renamed benchmark, a suffix the pattern did not expect).
+            if (filter.empty())
+                for (std::size_t i = 0; i < patterns.size(); ++i)
+                    if (matched[i] == 0)
+                        unmatched_patterns.push_back(detail::short_patterns()[i]);
             names = kept;
         }
         sort_for_comparison(names);
         names.erase(std::unique(names.begin(), names.end()), names.end());
+        for (const std::string& p : unmatched_patterns)
+            std::fprintf(stderr, "joule-bench: warning: JOULE_BENCH_SHORT(\"%s\") matches no benchmark\n", p.c_str());
+        if (cl.list_selection)
+        {
+            // The benchmarks this command line would run, in order; fails when a short pattern
+            // matches nothing (CTest joule_bench_short_selection runs it).
+            for (const std::string& n : names)
+                std::printf("%s\n", n.c_str());
+            return unmatched_patterns.empty() ? 0 : 1;
+        }
         const double budget = cl.budget >= 0 ? cl.budget : (short_mode ? default_short_budget : 0);
 
         // Limits.
@@ -395,7 +454,19 @@ namespace
                     from_cache ? ("cached " + limits.measured_at + " (--remeasure-limits to redo)").c_str()
                                : ("measured now, " + limits.measured_at).c_str(),
                     describe_limits(limits).c_str());
-        std::fprintf(text, "joule-bench: energy: %s, scope %s, %s", meter->source().c_str(),
+        // Reading needs no writes, so the read limit should be at least triad's. Below it, the
+        // one-stream read pass fell short of what a core can read (kernels reading several
+        // streams do better), and % of the read limit (GEMV rows) overstates how close they are.
+        if (limits.read_gbs_1 > 0 && limits.read_gbs_1 < 0.9 * limits.triad_gbs_1)
+            std::fprintf(stderr,
+                         "joule-bench: warning: 1-core read bandwidth %.1f GB/s is %.0f%% below triad %.1f GB/s (it "
+                         "should not be lower): %% of the read limit may read high; --remeasure-limits on a quiet "
+                         "machine\n",
+                         limits.read_gbs_1, 100 * (1 - limits.read_gbs_1 / limits.triad_gbs_1), limits.triad_gbs_1);
+        std::string source = meter->source();
+        if (from_model && cl.power_model.empty() && !source.empty() && source.back() == ')')
+            source.insert(source.size() - 1, "; set with --power-model");
+        std::fprintf(text, "joule-bench: energy: %s, scope %s, %s", source.c_str(),
                     joule::energy::to_string(meter->scope()), joule::energy::to_string(meter->quality()));
         if (meter->quality() == joule::energy::quality::estimated)
             std::fprintf(text, " (ESTIMATED: no power sensor read; see README 'Real power numbers')");

@@ -11,7 +11,8 @@
 #                                       (default build/bench/results)
 #   scripts/bench.sh --watts W | --power-command CMD | --power-file PATH | --power-model SPEC
 #                                       energy from an external meter, or the estimate's model
-#                                       (README "Real power numbers")
+#                                       (README "Real power numbers"); --power-scope S says what
+#                                       the external meter measures (wall, board, ...)
 #   scripts/bench.sh -- ARGS...         extra arguments for joule-bench (Google Benchmark's
 #                                       flags, e.g. --benchmark_filter=convert)
 #
@@ -30,11 +31,12 @@ while [ $# -gt 0 ]; do
     --ggml) ggml=1; shift ;;
     --results-dir) results_root="${2:?--results-dir needs a folder}"; shift 2 ;;
     --results-dir=*) results_root="${1#*=}"; shift ;;
-    --watts|--power-command|--power-file|--power-model|--energy-source)
+    --watts|--power-command|--power-file|--power-model|--power-scope|--energy-source)
       [ $# -ge 2 ] || die "$1 needs a value"; energy+=("$1=$2"); shift 2 ;;
-    --watts=*|--power-command=*|--power-file=*|--power-model=*|--energy-source=*) energy+=("$1"); shift ;;
+    --watts=*|--power-command=*|--power-file=*|--power-model=*|--power-scope=*|--energy-source=*)
+      energy+=("$1"); shift ;;
     --) shift; extra=("$@"); break ;;
-    -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
     *) die "unknown option '$1' (try --help)" ;;
   esac
 done

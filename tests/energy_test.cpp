@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -87,11 +88,12 @@ namespace
         r.write("sys/class/powercap/" + zone + "/energy_uj", std::to_string(energy_uj));
     }
 
-    /// Jetson Orin-like INA3221 hwmon: three rails, voltage (mV) and current (mA) each.
+    /// Jetson Orin-like INA3221 hwmon: three rails, voltage (mV) and current (mA) each, on the chip
+    /// at I2C `device` (AGX boards have a second one at 1-0041).
     void ina3221_hwmon(const fake_root& r, const std::string& hwmon, const std::vector<std::string>& labels,
-                       const std::vector<std::pair<int, int>>& mv_ma)
+                       const std::vector<std::pair<int, int>>& mv_ma, const std::string& device = "1-0040")
     {
-        const std::string dir = "sys/bus/i2c/drivers/ina3221/1-0040/hwmon/" + hwmon + "/";
+        const std::string dir = "sys/bus/i2c/drivers/ina3221/" + device + "/hwmon/" + hwmon + "/";
         r.write(dir + "name", "ina3221");
         for (std::size_t i = 0; i < labels.size(); ++i)
         {
@@ -263,7 +265,7 @@ TEST_CASE("missing files: a zone without max_energy_range_uj or energy_uj is not
         harness empty;
         auto e = en::meter::detect(empty.options());
         CHECK(e.quality() == en::quality::estimated);
-        CHECK(e.source() == "estimate (model: idle 10 W + 6 W/core)");
+        CHECK(e.source() == "estimate (default model: idle 10 W + 6 W/core)");
         CHECK(e.detection_log().size() == 4); // external, hwmon, rapl, perf
     }
 }
@@ -289,9 +291,9 @@ TEST_CASE("hwmon: renumbered hwmonN still finds the same device by name")
 TEST_CASE("hwmon: the total rail is chosen by label; without one every rail is summed")
 {
     harness h;
-    ina3221_hwmon(h.root, "hwmon1", {"VDD_GPU_SOC", "VDD_CPU_CV", "VIN_SYS_5V0"}, {{5000, 400}, {5000, 300}, {5000, 1500}});
+    ina3221_hwmon(h.root, "hwmon1", {"VDD_GPU_SOC", "VDD_CPU_CV", "POM_5V_IN"}, {{5000, 400}, {5000, 300}, {5000, 1500}});
     auto m = en::meter::detect(h.options());
-    CHECK(m.source() == "hwmon ina3221 rail VIN_SYS_5V0 (power)");
+    CHECK(m.source() == "hwmon ina3221 rail POM_5V_IN (power)");
     m.read();
     h.now += 1;
     CHECK((m.read()).joules == doctest::Approx(7.5)); // 5 V x 1.5 A for 1 s
@@ -313,6 +315,185 @@ TEST_CASE("hwmon: the total rail is chosen by label; without one every rail is s
     CHECK(iio.source() == "hwmon ina3221x rail POM_5V_IN (power)");
     old.now += 4;
     CHECK(iio.read().joules == doctest::Approx(12.0));
+}
+
+namespace
+{
+    /// A file reader that denies (EACCES) every path ending in one of `suffixes`: chmod cannot
+    /// deny root, the seam can (see the RAPL EACCES test).
+    std::function<en::file_result(const std::string&)> denying(std::vector<std::string> suffixes, int& denied_reads)
+    {
+        return [suffixes, &denied_reads](const std::string& path) {
+            for (const std::string& s : suffixes)
+                if (path.size() >= s.size() && path.compare(path.size() - s.size(), s.size(), s) == 0)
+                {
+                    ++denied_reads;
+                    en::file_result r;
+                    r.error_number = EACCES;
+                    return r;
+                }
+            return en::read_small_file(path);
+        };
+    }
+} // namespace
+
+TEST_CASE("hwmon and iio: EACCES falls back to the next source and prints one line on granting access")
+{
+    SUBCASE("hwmon INA3221 currents denied")
+    {
+        harness h;
+        ina3221_hwmon(h.root, "hwmon1", {"VDD_IN", "VDD_CPU_GPU_CV"}, {{5000, 1000}, {5000, 300}});
+        en::options o = h.options();
+        int denied_reads = 0;
+        o.read_file = denying({"curr1_input", "curr2_input"}, denied_reads);
+        auto m = en::meter::detect(o);
+        CHECK(denied_reads >= 2);
+        CHECK(m.quality() == en::quality::estimated);
+        REQUIRE(h.notices.size() == 1);
+        CHECK(h.notices[0].find("allow reading ") != std::string::npos);
+        CHECK(h.notices[0].find("/hwmon1/curr") != std::string::npos);
+        CHECK(h.notices[0].find("chmod a+r") != std::string::npos);
+        CHECK(h.notices[0].find('\n') == std::string::npos);
+        bool logged = false;
+        for (const std::string& line : m.detection_log())
+            logged = logged || (line.find("hwmon:") == 0 && line.find("permission denied") != std::string::npos);
+        CHECK(logged);
+    }
+    SUBCASE("hwmon power*_input denied")
+    {
+        harness h;
+        h.root.write("sys/class/hwmon/hwmon0/name", "power_meter");
+        h.root.write("sys/class/hwmon/hwmon0/power1_input", "1000000");
+        en::options o = h.options();
+        int denied_reads = 0;
+        o.read_file = denying({"power1_input"}, denied_reads);
+        auto m = en::meter::detect(o);
+        CHECK(m.quality() == en::quality::estimated);
+        REQUIRE(h.notices.size() == 1);
+        CHECK(h.notices[0].find("hwmon0/power1_input (chmod a+r") != std::string::npos);
+    }
+    SUBCASE("iio in_powerN_input denied")
+    {
+        harness h;
+        const std::string dir = "sys/bus/i2c/drivers/ina3221x/6-0040/iio:device0/";
+        h.root.write(dir + "rail_name_0", "POM_5V_IN");
+        h.root.write(dir + "in_power0_input", "3000");
+        en::options o = h.options();
+        int denied_reads = 0;
+        o.read_file = denying({"in_power0_input"}, denied_reads);
+        auto m = en::meter::detect(o);
+        CHECK(denied_reads >= 1);
+        CHECK(m.quality() == en::quality::estimated);
+        REQUIRE(h.notices.size() == 1);
+        CHECK(h.notices[0].find("iio:device0/in_power0_input (chmod a+r") != std::string::npos);
+    }
+    SUBCASE("one readable rail is used, and nothing is printed")
+    {
+        harness h;
+        ina3221_hwmon(h.root, "hwmon1", {"VDD_IN", "VDD_CPU_GPU_CV"}, {{5000, 1000}, {5000, 300}});
+        en::options o = h.options();
+        int denied_reads = 0;
+        o.read_file = denying({"curr2_input"}, denied_reads);
+        auto m = en::meter::detect(o);
+        CHECK(m.source() == "hwmon ina3221 rail VDD_IN (power)");
+        CHECK(h.notices.empty());
+    }
+}
+
+TEST_CASE("hwmon and iio: missing files leave out the rail, or the device")
+{
+    SUBCASE("curr*_input without its in*_input")
+    {
+        harness h;
+        ina3221_hwmon(h.root, "hwmon1", {"VDD_GPU", "VDD_CPU", "VDD_SOC"}, {{5000, 400}, {5000, 600}, {5000, 200}});
+        h.root.remove("sys/bus/i2c/drivers/ina3221/1-0040/hwmon/hwmon1/in2_input");
+        auto m = en::meter::detect(h.options());
+        CHECK(m.source() == "hwmon ina3221 sum of rails VDD_GPU+VDD_SOC (power)");
+        h.now += 1;
+        CHECK(m.read().joules == doctest::Approx(3.0)); // (2 + 1) W for 1 s: VDD_CPU is not read
+        CHECK(h.notices.empty());
+
+        harness all; // no voltage at all: no hwmon source, and nothing denied
+        ina3221_hwmon(all.root, "hwmon1", {"VDD_IN"}, {{5000, 1000}});
+        all.root.remove("sys/bus/i2c/drivers/ina3221/1-0040/hwmon/hwmon1/in1_input");
+        auto e = en::meter::detect(all.options());
+        CHECK(e.quality() == en::quality::estimated);
+        CHECK(all.notices.empty());
+        CHECK(e.detection_log()[1] == "hwmon: no energy or power sensor");
+    }
+    SUBCASE("rail_name_N without its in_powerN_input")
+    {
+        harness h;
+        const std::string dir = "sys/bus/i2c/drivers/ina3221x/6-0040/iio:device0/";
+        h.root.write(dir + "rail_name_0", "POM_5V_GPU");
+        h.root.write(dir + "in_power0_input", "500");
+        h.root.write(dir + "rail_name_1", "POM_5V_CPU");
+        h.root.write(dir + "rail_name_2", "POM_5V_SOC");
+        h.root.write(dir + "in_power2_input", "1500");
+        auto m = en::meter::detect(h.options());
+        CHECK(m.source() == "hwmon ina3221x sum of rails POM_5V_GPU+POM_5V_SOC (power)");
+        h.now += 2;
+        CHECK(m.read().joules == doctest::Approx(4.0)); // (0.5 + 1.5) W for 2 s
+
+        harness none; // the only rail unreadable: no hwmon source
+        none.root.write(dir + "rail_name_0", "POM_5V_IN");
+        auto e = en::meter::detect(none.options());
+        CHECK(e.quality() == en::quality::estimated);
+        CHECK(none.notices.empty());
+    }
+}
+
+TEST_CASE("hwmon: two INA3221 chips are one board: the total rail on either, else every rail of both")
+{
+    SUBCASE("AGX Orin: no total rail; VIN_SYS_5V0 is one input among the rails, so all four are summed")
+    {
+        harness h;
+        const std::vector<std::string> orin_0x40 = {"VDD_GPU_SOC", "VDD_CPU_CV", "VIN_SYS_5V0"};
+        const std::vector<std::pair<int, int>> mv_ma = {{20000, 500}, {20000, 250}, {5000, 1000}};
+        ina3221_hwmon(h.root, "hwmon2", orin_0x40, mv_ma);
+        ina3221_hwmon(h.root, "hwmon1", {"VDDQ_VDD2_1V8AO"}, {{5000, 200}}, "1-0041");
+        auto m = en::meter::detect(h.options());
+        CHECK(m.source() ==
+              "hwmon ina3221 (2 chips) sum of rails VDD_GPU_SOC+VDD_CPU_CV+VIN_SYS_5V0+VDDQ_VDD2_1V8AO (power)");
+        CHECK(m.scope() == en::scope::board);
+        h.now += 1;
+        CHECK(m.read().joules == doctest::Approx(10 + 5 + 5 + 1)); // W for 1 s
+
+        harness g; // the same board after a reboot that swapped the hwmonN numbers
+        ina3221_hwmon(g.root, "hwmon1", orin_0x40, mv_ma);
+        ina3221_hwmon(g.root, "hwmon2", {"VDDQ_VDD2_1V8AO"}, {{5000, 200}}, "1-0041");
+        CHECK(en::meter::detect(g.options()).source() == m.source());
+    }
+    SUBCASE("TX2: VDD_IN on the second chip is the total, whatever the first holds")
+    {
+        harness h;
+        const std::vector<std::pair<int, int>> mv_ma = {{5000, 800}, {5000, 100}, {5000, 100}};
+        ina3221_hwmon(h.root, "hwmon0", {"VDD_SYS_GPU", "VDD_SYS_SOC", "VDD_4V0_WIFI"}, mv_ma);
+        ina3221_hwmon(h.root, "hwmon1", {"VDD_IN", "VDD_SYS_CPU", "VDD_SYS_DDR"}, mv_ma, "1-0041");
+        auto m = en::meter::detect(h.options());
+        CHECK(m.source() == "hwmon ina3221 (2 chips) rail VDD_IN (power)");
+        h.now += 1;
+        CHECK(m.read().joules == doctest::Approx(4.0));
+    }
+    SUBCASE("AGX Xavier, older iio layout: two devices, no total rail, all six summed")
+    {
+        harness h;
+        const std::string a = "sys/bus/i2c/drivers/ina3221x/1-0040/iio:device0/";
+        const std::string b = "sys/bus/i2c/drivers/ina3221x/1-0041/iio:device1/";
+        const char* labels_a[] = {"GPU", "CPU", "SOC"};
+        const char* labels_b[] = {"CV", "VDDRQ", "SYS5V"};
+        for (int i = 0; i < 3; ++i)
+        {
+            h.root.write(a + "rail_name_" + std::to_string(i), labels_a[i]);
+            h.root.write(a + "in_power" + std::to_string(i) + "_input", "1000");
+            h.root.write(b + "rail_name_" + std::to_string(i), labels_b[i]);
+            h.root.write(b + "in_power" + std::to_string(i) + "_input", "500");
+        }
+        auto m = en::meter::detect(h.options());
+        CHECK(m.source() == "hwmon ina3221x (2 chips) sum of rails GPU+CPU+SOC+CV+VDDRQ+SYS5V (power)");
+        h.now += 2;
+        CHECK(m.read().joules == doctest::Approx(2 * (3 * 1.0 + 3 * 0.5)));
+    }
 }
 
 TEST_CASE("hwmon: a power-only sensor is integrated with the trapezoid rule")
@@ -411,6 +592,29 @@ TEST_CASE("external: constant watts, a file of watts, a command of joules; bad v
     h.now += 2;
     CHECK(w.read().joules == doctest::Approx(25.0));
 
+    SUBCASE("the external meter's scope is the user's to state (a USB-C meter at a board's input)")
+    {
+        en::options board = h.options();
+        board.watts = 7;
+        board.external_scope = en::scope::board;
+        auto b = en::meter::detect(board);
+        CHECK(b.scope() == en::scope::board);
+        CHECK(b.read().scope == en::scope::board);
+        h.root.write("pmic.txt", "6.5 W");
+        en::options pmic = h.options();
+        pmic.file = h.root.path() + "/pmic.txt";
+        pmic.external_scope = en::scope::board;
+        auto p = en::meter::detect(pmic);
+        CHECK(p.quality() == en::quality::measured);
+        CHECK(p.scope() == en::scope::board);
+        // It labels the external meter only: a detected sensor keeps its own scope.
+        harness ina;
+        ina3221_hwmon(ina.root, "hwmon1", {"VDD_IN"}, {{5000, 1000}});
+        en::options sensor = ina.options();
+        sensor.external_scope = en::scope::dram;
+        CHECK(en::meter::detect(sensor).scope() == en::scope::board);
+    }
+
     h.root.write("meter.txt", "800 mW");
     en::options f = h.options();
     f.file = h.root.path() + "/meter.txt";
@@ -495,6 +699,11 @@ TEST_CASE("estimate: the stated model, settable, and parse errors name the field
     m.add_work(1e12, 1e10); // 10 J + 1 J
     CHECK(m.read().joules == doctest::Approx((5 + 2.5 * 2) * 2 + 10 + 1));
     CHECK(en::estimate_joules(o.model, 1.0, 4, 0, 0) == doctest::Approx(15.0));
+    o.model = en::parse_power_model("idle=12");
+    CHECK(en::meter::detect(o).source() == "estimate (model: idle 12 W + 6 W/core)"); // stated: not "default"
+    o.model = en::power_model{};
+    CHECK(o.model.is_default());
+    CHECK(en::meter::detect(o).source() == "estimate (default model: idle 10 W + 6 W/core)");
     CHECK_THROWS_WITH_AS(en::parse_power_model("idle=abc"), doctest::Contains("'idle=abc' is not key=value"),
                          joule::error);
     CHECK_THROWS_WITH_AS(en::parse_power_model("tdp=65"), doctest::Contains("unknown key 'tdp'"), joule::error);

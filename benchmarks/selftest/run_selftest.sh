@@ -25,11 +25,30 @@ check "short run leaves out stream" hasnt "$work/short/joule-bench.csv" 'stream/
 check "short run says what it left out" has "$work/short.out" 'not in the short run (no JOULE_BENCH_SHORT): argshape fails noreport stream'
 check "table compares joule with its best peer" grep -Eq '^dot +4096 +1 +joule +[0-9.e+-]+x peer_[ab] ' "$work/short/table.txt"
 check "table labels the estimate" has "$work/short/table.txt" 'ESTIMATED'
+check "the default power model is labelled default" has "$work/short.out" \
+  'energy: estimate (default model: idle 10 W + 6 W/core; set with --power-model), scope package, estimated'
+"$bin" "${common[@]}" --benchmark_filter='^dot/joule' --power-model=idle=12 >"$work/model.out" 2>&1
+check "a stated power model is not called default" has "$work/model.out" \
+  'energy: estimate (model: idle 12 W + 6 W/core), scope package, estimated'
 check "table rows carry source and quality" has "$work/short/table.txt" 'estimate package, estimated'
 check "% of the fp32 limit" grep -Eq '^dot .* GFLOP/s +[0-9.e+-]+% ' "$work/short/table.txt"
 check "JSON carries the energy context" has "$work/short/joule-bench.json" '"joule_energy_quality": "estimated"'
 check "JSON carries the energy counters" has "$work/short/joule-bench.json" '"GFLOP_per_J"'
 check "JSON has no internal counter" hasnt "$work/short/joule-bench.json" 'joule_loop_id'
+
+# The selection alone: short patterns match the registered name (without "/real_time"), and a
+# pattern that matches no benchmark fails --list-selection.
+"$bin" --list-selection >"$work/selection.out" 2>"$work/selection.err"
+check "--list-selection exits 0" test $? -eq 0
+check "--list-selection lists the short run" test "$(tr '\n' ' ' <"$work/selection.out")" = \
+  "dot/joule/4096/real_time dot/peer_a/4096/real_time dot/peer_b/4096/real_time "
+check "--list-selection runs nothing" hasnt "$work/selection.out" 'joule-bench:'
+JOULE_BENCH_SELFTEST_UNMATCHED=1 "$bin" --list-selection >"$work/unmatched.out" 2>"$work/unmatched.err"
+check "a short pattern matching nothing fails --list-selection" test $? -eq 1
+check "a short pattern matching nothing is named" has "$work/unmatched.err" \
+  'warning: JOULE_BENCH_SHORT("^nothing/") matches no benchmark'
+"$bin" --list-selection --full >"$work/selection-full.out" 2>&1
+check "--list-selection --full lists every benchmark" test "$(wc -l <"$work/selection-full.out")" -eq 7
 
 # 2. Full run with repetitions: aggregates, Google Benchmark threads, ArgName threads, errors,
 #    a benchmark without report(), --benchmark_out, a stated wattage.
@@ -51,6 +70,28 @@ check "display shows aggregates only" hasnt "$work/full.out" 'dot/joule/4096/rep
 check "JSON display exits 0" test $? -eq 0
 check "JSON display parses" "$bin" compare "$work/display.json" "$work/display.json" >/dev/null 2>&1
 check "the table went to stderr" has "$work/display.err" 'joule/best peer'
+
+# The external meter's scope, as the user states it.
+"$bin" "${common[@]}" --benchmark_filter='^dot/joule' --watts=7 --power-scope=board --results="$work/board" \
+  >"$work/board.out" 2>&1
+check "--power-scope=board run exits 0" test $? -eq 0
+check "--power-scope=board labels the figures" grep -Eq '^dot .* external board, estimated' "$work/board/table.txt"
+check "--power-scope=board in the JSON context" has "$work/board/joule-bench.json" '"joule_energy_scope": "board"'
+
+# A read limit below triad is warned about (limits from an edited copy of the cache).
+for case in low:1 equal:10; do
+  mkdir -p "$work/cache-${case%%:*}"
+  for f in "$work"/cache/limits-*.json; do
+    sed -E "s/\"read_gbs_1\": [0-9.e+-]+/\"read_gbs_1\": ${case#*:}/; s/\"triad_gbs_1\": [0-9.e+-]+/\"triad_gbs_1\": 10/" \
+      "$f" >"$work/cache-${case%%:*}/$(basename "$f")"
+  done
+  "$bin" "${common[@]}" --limits-cache="$work/cache-${case%%:*}" --benchmark_filter='^dot/joule' \
+    >"$work/read-${case%%:*}.out" 2>"$work/read-${case%%:*}.err"
+  check "limits from the edited cache (${case%%:*}) run" test $? -eq 0
+done
+check "read below triad is warned about" has "$work/read-low.err" \
+  'warning: 1-core read bandwidth 1.0 GB/s is 90% below triad 10.0 GB/s'
+check "read equal to triad is not" hasnt "$work/read-equal.err" 'below triad'
 
 # 3. compare, same energy model: speed and energy ratios.
 "$bin" compare "$work/full/joule-bench.json" "$work/full/joule-bench.json" >"$work/cmp.out" 2>&1
@@ -93,9 +134,20 @@ check "bad wattage leaves no files" test ! -e "$work/bad2"
 "$bin" "${common[@]}" --power-model=idle=x >"$work/bad3.out" 2>&1
 check "bad power model fails" test $? -eq 2
 check "bad power model is explained" has "$work/bad3.out" "'idle=x' is not key=value"
+"$bin" "${common[@]}" --watts=7 --power-scope=plug --results="$work/bad7" >"$work/bad7.out" 2>&1
+check "bad --power-scope fails with 2" test $? -eq 2
+check "bad --power-scope is explained" has "$work/bad7.out" "--power-scope must be wall, board, package, core or dram (got 'plug')"
+check "bad --power-scope leaves no files" test ! -e "$work/bad7"
+"$bin" "${common[@]}" --power-scope=board >"$work/bad8.out" 2>&1
+check "--power-scope without an external meter fails with 2" test $? -eq 2
+check "--power-scope without an external meter is explained" has "$work/bad8.out" "--power-scope describes an external meter"
 "$bin" "${common[@]}" --results=/proc/joule-bench-cannot >"$work/bad4.out" 2>&1
 check "unwritable results folder fails with 2" test $? -eq 2
 check "unwritable results folder is explained" has "$work/bad4.out" "cannot write to the results folder '/proc/joule-bench-cannot'"
+"$bin" "${common[@]}" --results="$work/bad6/a/b" --benchmark_out=/proc/nope/x.json >"$work/bad6.out" 2>&1
+check "unwritable --benchmark_out fails with 2" test $? -eq 2
+check "unwritable --benchmark_out is explained" has "$work/bad6.out" "cannot write --benchmark_out='/proc/nope/x.json'"
+check "unwritable --benchmark_out leaves no results folder" test ! -e "$work/bad6"
 "$bin" compare "$work/nothing.json" "$work/full/joule-bench.json" >"$work/bad5.out" 2>&1
 check "compare of a missing file fails with 2" test $? -eq 2
 

@@ -1,7 +1,9 @@
 // Small synthetic benchmarks that exercise joule-bench's frame (not joule's kernels): a kernel
 // with two peers, Google Benchmark threads, threads and shape from Args, a benchmark without
-// report(), one that fails, and a short-run selection. Built into joule-bench-selftest only.
+// report(), one that fails, and a short-run selection (one pattern matching nothing on request).
+// Built into joule-bench-selftest only.
 #include <cstddef>
+#include <cstdlib>
 #include <numeric>
 #include <vector>
 
@@ -68,7 +70,11 @@ namespace
     }
 } // namespace
 
-JOULE_BENCH_SHORT("^dot/");
+// Ends where the registered name ends: the listed name goes on with "/real_time".
+JOULE_BENCH_SHORT("^dot/[a-z_]+/4096$");
+// A pattern that matches nothing, for the check that such a pattern is reported.
+static const bool unmatched_pattern [[maybe_unused]] =
+  std::getenv("JOULE_BENCH_SELFTEST_UNMATCHED") && joule_bench::short_run("^nothing/");
 
 BENCHMARK(bm_dot<1>)->Name("dot/joule")->Arg(4096)->UseRealTime();
 BENCHMARK(bm_dot<2>)->Name("dot/peer_a")->Arg(4096)->UseRealTime();

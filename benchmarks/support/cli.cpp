@@ -63,6 +63,8 @@ namespace joule_bench
                 cl.full = true;
             else if (flag(a, "short", v, has))
                 cl.short_run = true;
+            else if (flag(a, "list-selection", v, has))
+                cl.list_selection = true;
             else if (flag(a, "no-progress", v, has))
                 cl.progress = false;
             else if (flag(a, "remeasure-limits", v, has))
@@ -89,6 +91,12 @@ namespace joule_bench
                 problem = need("power-command"), cl.power_command = v;
             else if (flag(a, "power-file", v, has))
                 problem = need("power-file"), cl.power_file = v;
+            else if (flag(a, "power-scope", v, has))
+            {
+                cl.power_scope = v;
+                if (v != "wall" && v != "board" && v != "package" && v != "core" && v != "dram")
+                    problem = "--power-scope must be wall, board, package, core or dram (got '" + v + "')";
+            }
             else if (flag(a, "power-model", v, has))
                 problem = need("power-model"), cl.power_model = v;
             else if (flag(a, "energy-source", v, has))
@@ -145,6 +153,8 @@ namespace joule_bench
         }
         if ((cl.watts > 0) + !cl.power_command.empty() + !cl.power_file.empty() > 1)
             return "give one external meter: --watts, --power-command or --power-file";
+        if (!cl.power_scope.empty() && cl.watts <= 0 && cl.power_command.empty() && cl.power_file.empty())
+            return "--power-scope describes an external meter: give --watts, --power-command or --power-file too";
         if (cl.full && cl.short_run)
             return "--full and --short contradict each other";
         return "";
@@ -163,6 +173,8 @@ namespace joule_bench
             "  --full                   every benchmark\n"
             "  --benchmark_filter=RE    benchmarks matching RE, from all (add --short to stay in the short selection)\n"
             "  --budget=SECONDS         stop starting benchmarks after this long (short run default: 240)\n"
+            "  --list-selection         print the benchmarks the other flags select, in run order, and exit\n"
+            "                           (1 if a JOULE_BENCH_SHORT pattern matches no benchmark)\n"
             "outputs:\n"
             "  --results=DIR            write joule-bench.json (Google Benchmark JSON), joule-bench.csv, table.txt\n"
             "                           and limits.json there\n"
@@ -174,6 +186,8 @@ namespace joule_bench
             "  --watts=W                a constant wattage read from a wall meter (figures labelled estimated)\n"
             "  --power-command=CMD      a command printing watts or joules ('12.5 W', '3400 J')\n"
             "  --power-file=PATH        a file holding watts or joules, re-read at every sample\n"
+            "  --power-scope=S          what that external meter measures: wall (default), board (USB-C meter\n"
+            "                           at a board's input, PMIC), package, core or dram\n"
             "  --energy-source=S        auto (default), hwmon, rapl, perf or estimate\n"
             "  --rapl-zones=LIST        RAPL zones to sum by name: package (default), psys, core, dram, package,dram\n"
             "  --power-model=SPEC       the estimate's model: idle=W,core=W,pj_flop=PJ,pj_byte=PJ\n"

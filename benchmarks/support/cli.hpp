@@ -14,6 +14,7 @@ namespace joule_bench
         bool short_run = false;   ///< the short selection even with --benchmark_filter
         double budget = -1;       ///< seconds for the benchmarks of a short run; < 0: default
         bool progress = true;
+        bool list_selection = false; ///< print the selected benchmarks' names and exit
         // outputs
         std::string results;      ///< folder for JSON, CSV, table, limits
         // limits
@@ -23,6 +24,7 @@ namespace joule_bench
         // energy
         double watts = 0;
         std::string power_command, power_file, power_model, energy_source, rapl_zones, sysfs_root;
+        std::string power_scope;  ///< the external meter's scope: wall, board, package, core, dram; "": wall
         // Google Benchmark flags handled here
         std::string out, out_format = "json";
         bool report_aggregates_only = false, display_aggregates_only = false;

@@ -71,6 +71,14 @@ namespace joule_bench
             std::snprintf(buf, sizeof buf, "%.*g", precision, v);
             return buf;
         }
+
+        /// A part Google Benchmark appends to the registered name (threads:T aside).
+        bool added_by_google_benchmark(const std::string& part)
+        {
+            return part == "real_time" || part == "manual_time" || part.rfind("min_time:", 0) == 0 ||
+                   part.rfind("iterations:", 0) == 0 || part.rfind("repeats:", 0) == 0 ||
+                   part.rfind("min_warmup_time:", 0) == 0;
+        }
     } // namespace
 
     bool natural_less(const std::string& a, const std::string& b)
@@ -102,6 +110,15 @@ namespace joule_bench
         return a.size() - i < b.size() - j;
     }
 
+    std::string registered_name(const std::string& full_name)
+    {
+        std::string out;
+        for (const std::string& part : split(full_name, '/'))
+            if (!added_by_google_benchmark(part))
+                out += (out.empty() ? "" : "/") + part;
+        return out;
+    }
+
     name_parts parse_name(const std::string& full_name)
     {
         name_parts p;
@@ -110,9 +127,7 @@ namespace joule_bench
         {
             if (part.rfind("threads:", 0) == 0)
                 p.threads = std::max(1, std::atoi(part.c_str() + 8));
-            else if (part == "real_time" || part == "manual_time" || part.rfind("min_time:", 0) == 0 ||
-                     part.rfind("iterations:", 0) == 0 || part.rfind("repeats:", 0) == 0 ||
-                     part.rfind("min_warmup_time:", 0) == 0)
+            else if (added_by_google_benchmark(part))
                 continue;
             else
                 rest.push_back(part);

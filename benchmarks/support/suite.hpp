@@ -28,6 +28,10 @@ namespace joule_bench
     };
     name_parts parse_name(const benchmark::BenchmarkReporter::Run& run);
     name_parts parse_name(const std::string& full_name);
+    /// `full_name` without the parts Google Benchmark appends to a registered name (real_time,
+    /// repeats:N, iterations:N, min_time:...), keeping threads:T: "sgemm/joule/8x8x8/threads:1/real_time"
+    /// gives "sgemm/joule/8x8x8/threads:1". JOULE_BENCH_SHORT patterns are matched against it.
+    std::string registered_name(const std::string& full_name);
     /// "a2" < "a10": digit runs compare as numbers (shapes sort by size).
     bool natural_less(const std::string& a, const std::string& b);
 

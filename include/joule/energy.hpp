@@ -12,6 +12,8 @@
 // 1. external: options.watts (a stated constant: figures are labelled *estimated*), or
 //    options.command / options.file printing watts ("12.5", "12.5 W", "800 mW") or cumulative
 //    joules ("3400 J", "1.2 Wh"): a USB-C or wall meter, `vcgencmd pmic_read_adc` on a Pi 5, ...
+//    Its readings have scope options.external_scope: wall by default (a plug meter); set board
+//    for a USB-C meter at a board's input or a board's PMIC.
 // 2. hwmon board sensors: energy*_input (uJ) or power*_input (uW); Jetson INA3221 rails (hwmon
 //    in*_input x curr*_input, or the older iio rail_name_N / in_powerN_input), choosing the board's
 //    total input rail by label (VDD_IN, POM_5V_IN) or summing the rails. Devices are found by name,
@@ -21,7 +23,8 @@
 //    max_energy_range_uj.
 // 4. perf_event power PMU: events/energy-pkg scaled by its .scale (unit Joules).
 // 5. estimate: options.model (E = (idle + core_watts x cores) x T + pJ/flop x W + pJ/byte x Q),
-//    always labelled estimated. Estimated and measured figures must never be compared.
+//    always labelled estimated; its source says "default model" while options.model is left at
+//    its defaults (a stated guess). Estimated and measured figures must never be compared.
 //
 // Readings: joules and seconds (cumulative since detect(), or an interval after subtracting),
 // source, scope (core / package / dram / board / wall) and quality (measured / estimated). When

@@ -124,6 +124,16 @@ namespace joule
             double picojoules_per_byte = 0.0; ///< energy per byte moved from memory
             double active_cores = 1.0;        ///< busy cores assumed by meter::read()
 
+            /// True when every field still has its default: figures then come from a guess the
+            /// user never stated, and the source says "default model".
+            bool is_default() const
+            {
+                const power_model d;
+                return idle_watts == d.idle_watts && core_watts == d.core_watts &&
+                       picojoules_per_flop == d.picojoules_per_flop && picojoules_per_byte == d.picojoules_per_byte &&
+                       active_cores == d.active_cores;
+            }
+
             std::string describe() const
             {
                 std::ostringstream out;
@@ -271,6 +281,10 @@ namespace joule
             double watts = 0;    ///< > 0: a constant stated wattage (figures are labelled estimated)
             std::string command; ///< shell command printing watts or joules ("12.5", "12.5 W", "3400 J", "800 mW")
             std::string file;    ///< file holding watts or joules in the same form, re-read at every sample
+            /// What the external meter measures, for the readings' scope: wall (a plug meter, the
+            /// default), board (a USB-C meter at the board's input, a board's PMIC), or package,
+            /// core, dram for a meter of those alone.
+            energy::scope external_scope = energy::scope::wall;
 
             // ---- which backends may be used ----
             /// "" (detect in order external > hwmon > rapl > perf > estimate), or one of

@@ -56,14 +56,14 @@ namespace joule
             class constant_power final : public backend
             {
             public:
-                explicit constant_power(double watts)
+                constant_power(double watts, energy::scope measured_scope)
                     : watts_(watts)
                 {
                     value_kind = kind::power;
                     std::ostringstream s;
                     s << "external " << watts << " W (stated constant)";
                     source = s.str();
-                    scope = energy::scope::wall;
+                    scope = measured_scope;
                     quality = energy::quality::estimated;
                     default_poll_seconds = 3600;
                 }
@@ -87,7 +87,7 @@ namespace joule
                     wrap_joules = {0};
                     source = std::string("external ") + (is_command ? "command '" : "file '") + what + "' (" +
                              (is_energy ? "joules" : "watts") + ")";
-                    scope = energy::scope::wall;
+                    scope = o.external_scope;
                     quality = energy::quality::measured;
                     default_poll_seconds = is_energy ? 1.0 : 0.25;
                     min_window_seconds = is_energy ? 1.0 : 2.5; // >= 10 power samples
@@ -136,7 +136,7 @@ namespace joule
                 {
                     if (!(o.watts > 0) || !std::isfinite(o.watts))
                         ::joule::detail::fail("energy::meter::detect", "watts (", o.watts, ") must be a finite number > 0");
-                    p.found = std::make_unique<constant_power>(o.watts);
+                    p.found = std::make_unique<constant_power>(o.watts, o.external_scope);
                     return p;
                 }
                 const bool is_command = !o.command.empty();
@@ -165,7 +165,8 @@ namespace joule
                 {
                     value_kind = kind::energy_counter;
                     wrap_joules = {0};
-                    source = "estimate (model: " + model_.describe() + ")";
+                    source = std::string("estimate (") + (model_.is_default() ? "default model: " : "model: ") +
+                             model_.describe() + ")";
                     scope = energy::scope::package;
                     quality = energy::quality::estimated;
                     default_poll_seconds = 3600;

@@ -1,8 +1,9 @@
 // Board sensors through hwmon (energy*_input in uJ, power*_input in uW, INA3221 rails as in*_input
 // mV x curr*_input mA) and the older iio INA3221 layout of Jetson L4T (rail_name_N,
 // in_powerN_input in mW). Devices are found by name, never by their hwmonN number, which
-// changes between boots. On a multi-rail monitor the board's total input rail is chosen by its
-// label (VDD_IN, POM_5V_IN, ...); without one, every rail is summed and the source says so.
+// changes between boots. On INA3221 rail monitors (one or more chips) the board's total input rail
+// is chosen by its label (VDD_IN, POM_5V_IN, ...); without one, every rail of every chip is summed
+// and the source says so.
 #pragma once
 
 #include <regex>
@@ -16,10 +17,13 @@ namespace joule
         JOULE_BEGIN_ARCH_NS
         namespace detail
         {
-            /// Labels of a board's total input rail (Jetson Nano/TX2: POM_5V_IN; Orin, Xavier NX: VDD_IN).
+            /// Labels of a board's total input rail (Jetson Nano: POM_5V_IN; TX2, Xavier NX, Orin NX and
+            /// Nano: VDD_IN). Not VIN_SYS_5V0: on AGX Xavier and AGX Orin it is the module's 5 V system
+            /// input only, beside the rails fed from the main input (GPU, CPU, SOC, CV, DDR), which
+            /// have no total rail there: their rails are summed across both INA3221 chips.
             inline bool is_total_rail(const std::string& label)
             {
-                static const std::regex total("^(VDD_IN|POM_5V_IN|VDD_5V_IN|VIN|VIN_SYS_5V0|SYS_5V_IN|IN|INPUT|TOTAL)$",
+                static const std::regex total("^(VDD_IN|POM_5V_IN|VDD_5V_IN|VIN|SYS_5V_IN|IN|INPUT|TOTAL)$",
                                               std::regex::icase);
                 return std::regex_match(label, total);
             }
@@ -188,6 +192,14 @@ namespace joule
                     int rank = 0; // lower is better
                 };
                 std::vector<candidate> candidates;
+                // INA3221 rails of every chip (AGX boards have two; TX2 has its VDD_IN on the
+                // second): the total rail is looked for among all of them, else they are summed.
+                struct ina_chip
+                {
+                    std::string canonical, name; // by canonical path (its I2C address), not hwmonN
+                    std::vector<hwmon_channel> rails;
+                };
+                std::vector<ina_chip> ina_chips;
                 std::vector<std::string> seen;
                 std::string denied;
                 for (const std::string& dir : dirs)
@@ -222,15 +234,19 @@ namespace joule
                             }
                         if (rails.empty())
                             continue;
-                        c.channels = choose_rails(rails, c.what);
-                        c.name = c.name.empty() ? "ina3221x" : c.name;
-                        c.rank = 0;
+                        ina_chips.push_back({canonical, c.name.empty() ? "ina3221x" : c.name, rails});
+                        continue;
                     }
                     else
                     {
                         std::vector<hwmon_channel> channels;
                         if (!hwmon_channels(o, dir, channels, c.energy, denied))
                             continue;
+                        if (c.name.find("ina3221") != std::string::npos && !c.energy)
+                        {
+                            ina_chips.push_back({canonical, c.name, channels});
+                            continue;
+                        }
                         // Per-socket energy (amd_energy: Esocket0, Ecore000...): sum the sockets.
                         std::vector<hwmon_channel> sockets;
                         for (const hwmon_channel& ch : channels)
@@ -243,8 +259,23 @@ namespace joule
                         }
                         else
                             c.channels = choose_rails(channels, c.what);
-                        c.rank = c.name.find("ina3221") != std::string::npos ? 0 : 1;
+                        c.rank = 1;
                     }
+                    candidates.push_back(std::move(c));
+                }
+                if (!ina_chips.empty())
+                {
+                    std::sort(ina_chips.begin(), ina_chips.end(),
+                              [](const ina_chip& a, const ina_chip& b) { return a.canonical < b.canonical; });
+                    std::vector<hwmon_channel> rails;
+                    for (const ina_chip& chip : ina_chips)
+                        rails.insert(rails.end(), chip.rails.begin(), chip.rails.end());
+                    candidate c;
+                    c.name = ina_chips.front().name;
+                    if (ina_chips.size() > 1)
+                        c.name += " (" + std::to_string(ina_chips.size()) + " chips)";
+                    c.channels = choose_rails(rails, c.what);
+                    c.rank = 0;
                     candidates.push_back(std::move(c));
                 }
                 if (candidates.empty())
