@@ -630,8 +630,31 @@ TEST_CASE("bad arguments get joule::error naming the function, argument and valu
                          "joule::matmul: C.cols (7) != B.cols (6)", joule::error);
     CHECK_THROWS_WITH_AS(joule::matmul(matrix_view<const float>(null, 4, 5), B, C),
                          "joule::matmul: A.data is null but A is 4 x 5", joule::error);
+    CHECK_THROWS_WITH_AS(joule::matmul(A, matrix_view<const float>(null, 5, 6), C),
+                         "joule::matmul: B.data is null but B is 5 x 6", joule::error);
+    CHECK_THROWS_WITH_AS(joule::matmul(A, B, matrix_view<float>(joule_test::opaque_null<float>(), 4, 6)),
+                         "joule::matmul: C.data is null but C is 4 x 6", joule::error);
+    CHECK_THROWS_WITH_AS(joule::matmul(A, joule::pack(B), matrix_view<float>(joule_test::opaque_null<float>(), 4, 6)),
+                         "joule::matmul: C.data is null but C is 4 x 6", joule::error);
+    CHECK_THROWS_WITH_AS(joule::pack(matrix_view<const float>(null, 5, 6)),
+                         "joule::pack: B.data is null but B is 5 x 6", joule::error);
     CHECK_THROWS_WITH_AS(joule::matmul(A, B, matrix_view<float>(c.data(), 4, 6, 5)),
                          doctest::Contains("joule::matmul: C (4 x 6) has row_stride 5"), joule::error);
+    // a row stride shorter than a row, on A and on B (plain, packed and linear paths)
+    CHECK_THROWS_WITH_AS(joule::matmul(matrix_view<const float>(a.data(), 4, 5, 4), B, C),
+                         "joule::matmul: A (4 x 5) has row_stride 4 and col_stride 1: rows or columns would overlap "
+                         "(row_stride must be >= 5, or col_stride >= 16)",
+                         joule::error);
+    CHECK_THROWS_WITH_AS(joule::matmul(A, matrix_view<const float>(b.data(), 5, 6, 5), C),
+                         "joule::matmul: B (5 x 6) has row_stride 5 and col_stride 1: rows or columns would overlap "
+                         "(row_stride must be >= 6, or col_stride >= 25)",
+                         joule::error);
+    CHECK_THROWS_WITH_AS(joule::matmul(matrix_view<const float>(a.data(), 4, 5, 4), joule::pack(B), C),
+                         doctest::Contains("joule::matmul: A (4 x 5) has row_stride 4 and col_stride 1"), joule::error);
+    CHECK_THROWS_WITH_AS(joule::pack(matrix_view<const float>(b.data(), 5, 6, 5)),
+                         doctest::Contains("joule::pack: B (5 x 6) has row_stride 5 and col_stride 1"), joule::error);
+    CHECK_THROWS_WITH_AS(joule::linear(matrix_view<const float>(a.data(), 4, 5, 3), matrix_view<const float>(b.data(), 6, 5), C),
+                         doctest::Contains("joule::linear: X (4 x 5) has row_stride 3 and col_stride 1"), joule::error);
     CHECK_THROWS_WITH_AS(joule::matmul(A, matrix_view<const float>(c.data() + 3, 5, 6), C),
                          doctest::Contains("bytes) and B ["), joule::error);
     CHECK_THROWS_WITH_AS(joule::matmul(matrix_view<const float>(c.data(), 4, 5), B, C),
@@ -640,6 +663,15 @@ TEST_CASE("bad arguments get joule::error naming the function, argument and valu
     CHECK_THROWS_WITH_AS(joule::matmul(matrix_view<const float>(a.data(), 4, huge, huge), 
                                        matrix_view<const float>(b.data(), huge, 6, 6), C),
                          doctest::Contains("spans more memory than size_t can address"), joule::error);
+    // a column of B that fits in memory but whose packed copy (padded to NR columns) would not
+    // (the check runs before any element is read)
+    const std::size_t tall = std::numeric_limits<std::size_t>::max() / (sizeof(float) * NR) + 1;
+    const std::string tall_msg = "joule::pack: B (" + std::to_string(tall) + " x 1) packed would need more bytes than size_t can count";
+    CHECK_THROWS_WITH_AS(joule::pack(matrix_view<const float>(b.data(), tall, 1, 1)), tall_msg.c_str(), joule::error);
+    const std::vector<f16> h(4);
+    const std::size_t tall_h = std::numeric_limits<std::size_t>::max() / (sizeof(f16) * NR) + 1;
+    const std::string tall_h_msg = "joule::pack: B (" + std::to_string(tall_h) + " x 1) packed would need more bytes than size_t can count";
+    CHECK_THROWS_WITH_AS(joule::pack(matrix_view<const f16>(h.data(), 1, tall_h).t()), tall_h_msg.c_str(), joule::error);
 
     // a matrix packed for another panel width (another instruction set)
     joule::packed_matrix<float> other(5, 6, NR + 1);
