@@ -280,12 +280,12 @@ namespace
     } while (0)
 
     /// Bits of C after one product, for the thread-invariance tests.
-    template <class TB>
-    std::vector<std::uint32_t> product_bits(const std::vector<float>& a, const std::vector<TB>& b, std::size_t M,
+    template <class TA, class TB>
+    std::vector<std::uint32_t> product_bits(const std::vector<TA>& a, const std::vector<TB>& b, std::size_t M,
                                             std::size_t N, std::size_t K, path how, joule::executor_ref exec)
     {
         std::vector<float> c(M * N, 0.5f);
-        matrix_view<const float> A(a.data(), M, K);
+        matrix_view<const TA> A(a.data(), M, K);
         matrix_view<const TB> B(b.data(), K, N);
         matrix_view<float> C(c.data(), M, N);
         joule::gemm_options g;
@@ -304,7 +304,11 @@ namespace
                     w[j * K + k] = b[k * N + j];
             joule::linear_options lo;
             lo.executor = exec;
-            joule::linear(A, matrix_view<const TB>(w.data(), N, K), C, lo);
+            const matrix_view<const TB> W(w.data(), N, K);
+            if (how == path::linear)
+                joule::linear(A, W, C, lo);
+            else
+                joule::linear(A, joule::pack(W.t()), C, lo); // the inference case: W packed at load time
         }
         std::vector<std::uint32_t> bits(c.size());
         std::memcpy(bits.data(), c.data(), c.size() * 4);
@@ -548,24 +552,35 @@ TEST_CASE("results are bit-identical for 1 to 4 threads and any task order")
                                  {16, 700, 500},
                                  {3 * MR + 120, 3 * NR + 301, 250}};
     for (const auto& s : shapes)
-        for (path how : {path::plain, path::packed, path::linear})
+        for (path how : {path::plain, path::packed, path::linear, path::linear_packed})
         {
-            std::vector<float> a(s.M * s.K);
-            std::vector<f16> bh(s.K * s.N);
-            std::vector<float> bf(s.K * s.N);
-            for (auto& x : a)
-                x = d(rng);
+            CAPTURE(s.M);
+            CAPTURE(s.N);
+            CAPTURE(s.K);
+            CAPTURE(int(how));
+            std::vector<float> a(s.M * s.K), bf(s.K * s.N);
+            std::vector<f16> ah(s.M * s.K), bh(s.K * s.N);
+            std::vector<bf16> bb(s.K * s.N);
+            for (std::size_t i = 0; i < a.size(); ++i)
+                a[i] = d(rng), ah[i] = f16(a[i]);
             for (std::size_t i = 0; i < bf.size(); ++i)
-                bf[i] = d(rng), bh[i] = f16(bf[i]);
+                bf[i] = d(rng), bh[i] = f16(bf[i]), bb[i] = bf16(bf[i]);
+            // float A with float, f16 and bf16 B; f16 A with float B
             const auto ref_f = product_bits(a, bf, s.M, s.N, s.K, how, joule::sequential{});
             const auto ref_h = product_bits(a, bh, s.M, s.N, s.K, how, joule::sequential{});
+            const auto ref_b = product_bits(a, bb, s.M, s.N, s.K, how, joule::sequential{});
+            const auto ref_hf = product_bits(ah, bf, s.M, s.N, s.K, how, joule::sequential{});
             for (auto& pool : pools)
             {
                 CAPTURE(pool.concurrency());
                 CHECK((product_bits(a, bf, s.M, s.N, s.K, how, pool) == ref_f));
                 CHECK((product_bits(a, bh, s.M, s.N, s.K, how, pool) == ref_h));
+                CHECK((product_bits(a, bb, s.M, s.N, s.K, how, pool) == ref_b));
+                CHECK((product_bits(ah, bf, s.M, s.N, s.K, how, pool) == ref_hf));
             }
             CHECK((product_bits(a, bf, s.M, s.N, s.K, how, joule::executor_ref(backwards, 7)) == ref_f));
+            CHECK((product_bits(ah, bb, s.M, s.N, s.K, how, joule::executor_ref(backwards, 7)) ==
+                   product_bits(ah, bb, s.M, s.N, s.K, how, joule::sequential{})));
         }
 }
 
