@@ -353,16 +353,24 @@ TEST_CASE_TEMPLATE("quantized linear gives the same bits with any number of thre
 {
     const std::size_t K = 512, N = 203;
     const test_weights<Block> w(N, K, 0, 11);
-    joule::thread_pool pool(3);
-    for (std::size_t M : {1, 4})
+    joule::thread_pool pools[] = {joule::thread_pool(1), joule::thread_pool(2), joule::thread_pool(3),
+                                  joule::thread_pool(4)};
+    // M = 1 (GEMV), 4 (one activation panel where the arch has panels), 17 (panels and a tail)
+    for (std::size_t M : {1, 4, 17})
     {
         const auto x = random_floats(M * K, 12);
-        std::vector<float> y1(M * N), y3(M * N);
+        std::vector<float> y1(M * N);
         joule::linear_options opts;
         joule::linear(matrix_view<const float>(x.data(), M, K), w.view(N), matrix_view<float>(y1.data(), M, N), opts);
-        opts.executor = pool;
-        joule::linear(matrix_view<const float>(x.data(), M, K), w.view(N), matrix_view<float>(y3.data(), M, N), opts);
-        CHECK(std::memcmp(y1.data(), y3.data(), y1.size() * sizeof(float)) == 0);
+        for (auto& pool : pools)
+        {
+            CAPTURE(M);
+            CAPTURE(pool.concurrency());
+            std::vector<float> yt(M * N, 7.0f);
+            opts.executor = pool;
+            joule::linear(matrix_view<const float>(x.data(), M, K), w.view(N), matrix_view<float>(yt.data(), M, N), opts);
+            CHECK(std::memcmp(y1.data(), yt.data(), y1.size() * sizeof(float)) == 0);
+        }
     }
 }
 
