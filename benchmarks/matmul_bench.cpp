@@ -16,10 +16,15 @@
 // without OpenMP here, so it is single-threaded and only has threads:1 rows. At M = 1 the
 // OpenBLAS row calls cblas_sgemv, which is what an engine would call for one token.
 //
+// Thread counts: 1, and all cores (std::thread::hardware_concurrency()); 1024^3 also has a
+// 2-thread row (the 2-thread scaling goal), the same row as all cores on a 2-core
+// machine. Every LLM shape has a single-thread and an all-cores row for joule and OpenBLAS.
+//
 // The short run (JOULE_BENCH_SHORT below) holds one in-cache and one out-of-cache square size
-// per peer, 2 threads at 1024^3 and the decode shapes M = 1 and 16; --full runs every row
-// registered here, and JOULE_BENCH_FULL=1 (set by `joule-bench --full`) registers 2048^3,
-// two-thread rows for every size and the remaining LLM shapes.
+// per peer, 2 threads at 1024^3 and the single-thread decode shapes M = 1 and 16; --full runs
+// every row registered here (the all-cores rows included), and JOULE_BENCH_FULL=1 (set by
+// `joule-bench --full`) registers 2048^3, multi-thread rows for every size and the remaining
+// LLM shapes.
 #include <algorithm>
 #include <cstdint>
 #include <cstdlib>
@@ -38,6 +43,7 @@
 #include <joule/matmul.hpp>
 
 #include "support/report.hpp"
+#include "support/threads.hpp"
 
 #if defined(JOULE_BENCH_OPENBLAS_PATH) || defined(JOULE_BENCH_BLIS_PATH)
 #include <dlfcn.h>
@@ -66,8 +72,20 @@ namespace
 
     joule::thread_pool& pool_of(int threads)
     {
-        static joule::thread_pool one(1), two(2), four(4);
-        return threads <= 1 ? one : threads == 2 ? two : four;
+        return joule_bench::pool(static_cast<std::size_t>(threads < 1 ? 1 : threads));
+    }
+
+    /// The multi-thread counts of the rows: 2 (the scaling goal) where asked, and all
+    /// cores; without duplicates and without 1.
+    std::vector<int> multi_thread_counts(bool with_two)
+    {
+        std::vector<int> counts;
+        const int all = static_cast<int>(joule_bench::all_cores());
+        if (with_two)
+            counts.push_back(2);
+        if (all > 1 && std::find(counts.begin(), counts.end(), all) == counts.end())
+            counts.push_back(all);
+        return counts;
     }
 
     std::vector<float> random_floats(std::size_t n, unsigned seed)
@@ -341,8 +359,9 @@ namespace
                 add_sgemm(who, n, 1);
         for (std::size_t n : sizes)
             if (full || n == 1024)
-                for (impl who : {impl::joule, impl::openblas, impl::blis})
-                    add_sgemm(who, n, 2);
+                for (int threads : multi_thread_counts(true))
+                    for (impl who : {impl::joule, impl::openblas, impl::blis})
+                        add_sgemm(who, n, threads);
 
         const std::size_t K = 4096;
         for (std::size_t N : {std::size_t(4096), std::size_t(14336)})
@@ -352,7 +371,11 @@ namespace
                 if (!full && N == 14336 && M > 16)
                     continue;
                 for (impl who : {impl::joule, impl::openblas})
+                {
                     add_linear<float>("linear_f32", who, M, N, K, 1);
+                    for (int threads : multi_thread_counts(false)) // all cores
+                        add_linear<float>("linear_f32", who, M, N, K, threads);
+                }
             }
             for (std::size_t M : {1, 4, 16, 64, 512})
                 if (full || M == 1)
@@ -360,9 +383,6 @@ namespace
                     add_linear<joule::f16>("linear_f16", impl::joule, M, N, K, 1);
                     add_linear<joule::bf16>("linear_bf16", impl::joule, M, N, K, 1);
                 }
-            if (full)
-                for (impl who : {impl::joule, impl::openblas})
-                    add_linear<float>("linear_f32", who, 1, N, K, 2);
         }
         return 0;
     }

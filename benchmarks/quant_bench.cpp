@@ -26,6 +26,7 @@
 #include <joule/quant.hpp>
 
 #include "support/report.hpp"
+#include "support/threads.hpp"
 
 #if defined(JOULE_BENCH_HAVE_GGML)
 #include <ggml-cpu.h>
@@ -56,8 +57,7 @@ namespace
     /// The executor for a row: the calling thread, or a pool of state.range(1) threads.
     joule::executor_ref executor_for(benchmark::State& state)
     {
-        static joule::thread_pool pool(2);
-        return state.range(1) > 1 ? joule::executor_ref(pool) : joule::executor_ref();
+        return joule_bench::executor_for_threads(static_cast<std::size_t>(state.range(1)));
     }
 
     template <class Block>
@@ -194,11 +194,14 @@ namespace
             b->Args({n, 1});
         b->ArgNames({"", "threads"})->UseRealTime();
     }
-    /// joule's rows also run the DRAM size on two threads (a joule::thread_pool).
+    /// joule's rows also run the DRAM size on all cores (a joule::thread_pool), where there is
+    /// more than one.
     void sizes_and_threads(benchmark::internal::Benchmark* b)
     {
         sizes(b);
-        b->Args({65536000, 2});
+        const auto all = static_cast<std::int64_t>(joule_bench::all_cores());
+        if (all > 1)
+            b->Args({65536000, all});
     }
 } // namespace
 

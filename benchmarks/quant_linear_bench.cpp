@@ -27,6 +27,7 @@
 #include <joule/quant_linear.hpp>
 
 #include "support/report.hpp"
+#include "support/threads.hpp"
 
 #if defined(JOULE_BENCH_HAVE_GGML)
 #include <ggml-cpu.h>
@@ -45,14 +46,9 @@ namespace
         return x;
     }
 
-    joule::thread_pool& pool()
-    {
-        static joule::thread_pool p(2);
-        return p;
-    }
     joule::executor_ref executor_for(std::size_t threads)
     {
-        return threads > 1 ? joule::executor_ref(pool()) : joule::executor_ref();
+        return joule_bench::executor_for_threads(threads);
     }
 
     /// N x K weights of a format, quantized once per shape and kept.
@@ -65,7 +61,7 @@ namespace
         {
             const auto f = normal_floats(N * K, 7);
             w.resize(N * K / Block::block_size);
-            joule::quantize(f.data(), w.data(), N * K, pool());
+            joule::quantize(f.data(), w.data(), N * K, joule_bench::pool(joule_bench::all_cores()));
         }
         return w;
     }
@@ -135,16 +131,22 @@ namespace
     template <class F>
     void register_shapes(const char* kernel, const char* impl, F fn, bool decode_only)
     {
+        // single thread, and all cores where there is more than one
+        const auto all = static_cast<std::int64_t>(joule_bench::all_cores());
+        std::vector<std::int64_t> counts = {1};
+        if (all > 1)
+            counts.push_back(all);
         std::vector<std::array<std::int64_t, 4>> shapes;
         for (std::int64_t n : {4096, 14336})
-            for (std::int64_t t : {1, 2})
+            for (std::int64_t t : counts)
                 shapes.push_back({1, n, 4096, t});
         if (!decode_only)
         {
             for (std::int64_t m : {16, 512})
                 for (std::int64_t n : {4096, 14336})
                     shapes.push_back({m, n, 4096, 1});
-            shapes.push_back({16, 14336, 4096, 2});
+            if (all > 1)
+                shapes.push_back({16, 14336, 4096, all});
         }
         for (const auto& s : shapes)
         {
@@ -170,8 +172,8 @@ namespace
     }
 } // namespace
 
-// Short run: decoding at the DRAM-sized shape on one and two threads beside ggml, and M = 16.
-JOULE_BENCH_SHORT("^linear_(q4_0|q8_0|q4_K)/(joule|ggml)/1x14336x4096/threads:[12]");
+// Short run: decoding at the DRAM-sized shape on one thread and all cores beside ggml, and M = 16.
+JOULE_BENCH_SHORT("^linear_(q4_0|q8_0|q4_K)/(joule|ggml)/1x14336x4096/threads:[0-9]+$");
 JOULE_BENCH_SHORT("^linear_q4_0/joule/16x4096x4096/threads:1");
 
 static const int quant_linear_registered [[maybe_unused]] = register_quant_linear_benchmarks();

@@ -551,9 +551,17 @@ TEST_CASE("results are bit-identical for 1 to 4 threads and any task order")
                                  {7, 900, 600},
                                  {16, 700, 500},
                                  {3 * MR + 120, 3 * NR + 301, 250}};
-    for (const auto& s : shapes)
-        for (path how : {path::plain, path::packed, path::linear, path::linear_packed})
+    // Under qemu each shape runs the later additions (bf16 B, f16 A, the packed linear path) on
+    // one path only, rotating, so every path and type still meets the pools on some shape.
+    const path paths[] = {path::plain, path::packed, path::linear, path::linear_packed};
+    const bool slow = qemu_like_slow();
+    for (std::size_t si = 0; si < sizeof(shapes) / sizeof(shapes[0]); ++si)
+        for (path how : paths)
         {
+            const auto& s = shapes[si];
+            const bool all_types = !slow || how == paths[si % 4];
+            if (!all_types && how == path::linear_packed)
+                continue;
             CAPTURE(s.M);
             CAPTURE(s.N);
             CAPTURE(s.K);
@@ -568,19 +576,22 @@ TEST_CASE("results are bit-identical for 1 to 4 threads and any task order")
             // float A with float, f16 and bf16 B; f16 A with float B
             const auto ref_f = product_bits(a, bf, s.M, s.N, s.K, how, joule::sequential{});
             const auto ref_h = product_bits(a, bh, s.M, s.N, s.K, how, joule::sequential{});
-            const auto ref_b = product_bits(a, bb, s.M, s.N, s.K, how, joule::sequential{});
-            const auto ref_hf = product_bits(ah, bf, s.M, s.N, s.K, how, joule::sequential{});
+            const auto ref_b = all_types ? product_bits(a, bb, s.M, s.N, s.K, how, joule::sequential{}) : ref_f;
+            const auto ref_hf = all_types ? product_bits(ah, bf, s.M, s.N, s.K, how, joule::sequential{}) : ref_f;
             for (auto& pool : pools)
             {
                 CAPTURE(pool.concurrency());
                 CHECK((product_bits(a, bf, s.M, s.N, s.K, how, pool) == ref_f));
                 CHECK((product_bits(a, bh, s.M, s.N, s.K, how, pool) == ref_h));
+                if (!all_types)
+                    continue;
                 CHECK((product_bits(a, bb, s.M, s.N, s.K, how, pool) == ref_b));
                 CHECK((product_bits(ah, bf, s.M, s.N, s.K, how, pool) == ref_hf));
             }
             CHECK((product_bits(a, bf, s.M, s.N, s.K, how, joule::executor_ref(backwards, 7)) == ref_f));
-            CHECK((product_bits(ah, bb, s.M, s.N, s.K, how, joule::executor_ref(backwards, 7)) ==
-                   product_bits(ah, bb, s.M, s.N, s.K, how, joule::sequential{})));
+            if (all_types)
+                CHECK((product_bits(ah, bb, s.M, s.N, s.K, how, joule::executor_ref(backwards, 7)) ==
+                       product_bits(ah, bb, s.M, s.N, s.K, how, joule::sequential{})));
         }
 }
 
