@@ -707,7 +707,7 @@ namespace joule_bench
         std::ostringstream o;
         o.precision(6);
         o << "{\n"
-          << "  \"format\": \"joule-bench machine limits 2\",\n"
+          << "  \"format\": \"joule-bench machine limits 1\",\n"
           << "  \"key\": " << json::quote(key) << ",\n"
           << "  \"cpu_model\": " << json::quote(cpu_model) << ",\n"
           << "  \"isa\": " << json::quote(isa) << ",\n"
