@@ -340,31 +340,6 @@ namespace joule_bench
             return 4.0 * double(n);
         }
 
-        /// The same read as two streams, the halves of p taken side by side: one core's hardware
-        /// prefetchers keep more lines in flight for two streams than for one (on the development
-        /// VM, Zen 4: 43 GB/s against 20 GB/s for one stream over 256 MiB). Kernels that read
-        /// several rows at once see the higher figure, so it is the limit they are held to.
-        double read_pass_two_streams(const float* p, std::size_t n)
-        {
-            using B = simd::batch<float>;
-            constexpr std::size_t w = simd::width<float>;
-            const std::size_t half = n / 2 / (2 * w) * (2 * w);
-            const float* q = p + half;
-            B s0 = simd::splat<A>(0.0f), s1 = s0, s2 = s0, s3 = s0;
-            for (std::size_t i = 0; i < half; i += 2 * w)
-            {
-                s0 = s0 + simd::load<A>(p + i);
-                s1 = s1 + simd::load<A>(p + i + w);
-                s2 = s2 + simd::load<A>(q + i);
-                s3 = s3 + simd::load<A>(q + i + w);
-            }
-            float r = simd::reduce_add((s0 + s1) + (s2 + s3));
-            for (std::size_t i = 2 * half; i < n; ++i)
-                r += p[i];
-            benchmark::DoNotOptimize(r);
-            return 4.0 * double(n);
-        }
-
         double triad_pass(float* a, const float* b, const float* c, std::size_t n)
         {
             using B = simd::batch<float>;
@@ -572,21 +547,15 @@ namespace joule_bench
             m.b.assign(n, 2.0f);
             m.c.assign(n, 0.5f);
             // Each window is a whole number of passes; passes = iterations.
-            // Read: the better of one stream and two.
-            auto read_one = [&](double (*pass)(const float*, std::size_t)) {
-                return best_rate(
-                           [&](std::uint64_t passes) {
-                               double b = 0;
-                               for (std::uint64_t p = 0; p < passes; ++p)
-                                   b += pass(m.a.data(), n);
-                               return b;
-                           },
-                           quick ? 0.005 : 0.3, tries) *
-                       1e-9;
-            };
-            const double read_single = read_one(read_pass), read_two = read_one(read_pass_two_streams);
-            L.read_gbs_1 = std::max(read_single, read_two);
-            L.read_method = read_two > read_single ? "two streams" : "one stream";
+            L.read_gbs_1 = best_rate(
+                               [&](std::uint64_t passes) {
+                                   double b = 0;
+                                   for (std::uint64_t p = 0; p < passes; ++p)
+                                       b += read_pass(m.a.data(), n);
+                                   return b;
+                               },
+                               quick ? 0.005 : 0.3, tries) *
+                           1e-9;
             // Triad: the better of regular and streaming stores (STREAM counts 12 bytes either way).
             auto triad_one = [&](double (*pass)(float*, const float*, const float*, std::size_t)) {
                 return best_rate(
@@ -603,18 +572,15 @@ namespace joule_bench
             L.triad_gbs_1 = std::max(triad_regular, triad_streaming);
             L.triad_method = triad_streaming > triad_regular ? "streaming stores" : "regular stores";
             const std::size_t chunk = n / static_cast<std::size_t>(L.cpus);
-            auto read_all = [&](double (*pass)(const float*, std::size_t)) {
-                return best_rate_all(
-                           [&](std::uint64_t passes, int t) {
-                               double b = 0;
-                               for (std::uint64_t p = 0; p < passes; ++p)
-                                   b += pass(m.a.data() + chunk * static_cast<std::size_t>(t), chunk);
-                               return b;
-                           },
-                           L.cpus, quick ? 0.005 : 0.3, tries) *
-                       1e-9;
-            };
-            L.read_gbs_all = std::max(read_all(read_pass), read_all(read_pass_two_streams));
+            L.read_gbs_all = best_rate_all(
+                                 [&](std::uint64_t passes, int t) {
+                                     double b = 0;
+                                     for (std::uint64_t p = 0; p < passes; ++p)
+                                         b += read_pass(m.a.data() + chunk * static_cast<std::size_t>(t), chunk);
+                                     return b;
+                                 },
+                                 L.cpus, quick ? 0.005 : 0.3, tries) *
+                             1e-9;
             auto triad_all = [&](double (*pass)(float*, const float*, const float*, std::size_t)) {
                 return best_rate_all(
                            [&](std::uint64_t passes, int t) {
@@ -728,7 +694,6 @@ namespace joule_bench
           << "  \"cache_source\": " << json::quote(cache_source) << ",\n"
           << "  \"others_busy\": " << others_busy << ",\n"
           << "  \"triad_method\": " << json::quote(triad_method) << ",\n"
-          << "  \"read_method\": " << json::quote(read_method) << ",\n"
           << "  \"caches\": [";
         for (std::size_t i = 0; i < caches.size(); ++i)
             o << (i ? ", " : "") << "{\"level\": " << caches[i].level << ", \"type\": " << json::quote(caches[i].type)
@@ -742,7 +707,7 @@ namespace joule_bench
         try
         {
             const json::value v = json::parse(text);
-            if (v.string_or("format", "") != "joule-bench machine limits 2")
+            if (v.string_or("format", "") != "joule-bench machine limits 1")
                 return false;
             L.key = v.string_or("key", "");
             L.cpu_model = v.string_or("cpu_model", "");
@@ -764,7 +729,6 @@ namespace joule_bench
             L.cache_source = v.string_or("cache_source", "");
             L.others_busy = v.number_or("others_busy", 0);
             L.triad_method = v.string_or("triad_method", "");
-            L.read_method = v.string_or("read_method", "");
             L.caches.clear();
             if (const json::value* cs = v.find("caches"))
                 for (const json::value& c : cs->items)

@@ -34,7 +34,6 @@ namespace joule_bench
         std::string cache_source;                      ///< sysfs, or Google Benchmark's CPU info
         double others_busy = 0;                       ///< share of the CPUs others used just before measuring (0..1)
         std::string triad_method;                      ///< the faster of regular and streaming stores
-        std::string read_method;                       ///< the faster of one stream and two
 
         /// The last-level cache's total size (bytes), 0 when unknown.
         double last_level_cache_bytes() const;
