@@ -20,11 +20,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
-#include <map>
-#include <memory>
-#include <mutex>
 #include <string>
-#include <thread>
 #include <time.h>
 #include <vector>
 
@@ -33,6 +29,7 @@
 #include <joule/softmax.hpp>
 
 #include "support/report.hpp"
+#include "support/threads.hpp"
 
 #if defined(JOULE_BENCH_HAVE_ONEDNN)
 #include <oneapi/dnnl/dnnl.hpp>
@@ -53,22 +50,8 @@ namespace
         return in_cache(n) ? in_cache_total / n : 1;
     }
 
-    std::size_t all_cores()
-    {
-        const unsigned n = std::thread::hardware_concurrency();
-        return n ? n : 1;
-    }
-
-    joule::thread_pool& pool(std::size_t threads)
-    {
-        static std::mutex mutex;
-        static std::map<std::size_t, std::unique_ptr<joule::thread_pool>> pools;
-        std::lock_guard<std::mutex> lock(mutex);
-        auto& p = pools[threads];
-        if (!p)
-            p = std::make_unique<joule::thread_pool>(threads);
-        return *p;
-    }
+    using joule_bench::all_cores;
+    using joule_bench::pool;
 
     // ---- machine figures, measured in this run ----------------------------------------------------
     /// Seconds of CPU time this thread has used (the clock measurement must not count time the
