@@ -21,19 +21,13 @@
 #include <joule/int8_gemm.hpp>
 
 #include "support/buffer.hpp"
+#include "support/shapes.hpp"
 
 namespace
 {
     using joule::matrix_view;
 
-    bool qemu_like_slow()
-    {
-#if defined(__x86_64__)
-        return false;
-#else
-        return true;
-#endif
-    }
+    using joule_test::qemu_like_slow;
 
     enum class fill
     {

@@ -22,6 +22,7 @@
 #include <joule/matmul.hpp>
 
 #include "support/buffer.hpp"
+#include "support/shapes.hpp"
 
 namespace
 {
@@ -32,16 +33,7 @@ namespace
     // by JOULE_ARCH), whose tile differs from this translation unit's own.
     const std::size_t MR = joule::detail::active_matmul_tiling().mr, NR = joule::detail::active_matmul_tiling().nr;
 
-    /// True where the tests run under qemu-user (CI's aarch64 and riscv64 configurations):
-    /// the heaviest sweeps take fewer samples there, never fewer remainders.
-    bool qemu_like_slow()
-    {
-#if defined(__x86_64__)
-        return false;
-#else
-        return true;
-#endif
-    }
+    using joule_test::qemu_like_slow;
 
     template <class T>
     const char* type_name()

@@ -20,6 +20,7 @@
 
 #include "support/block_names.hpp"
 #include "support/buffer.hpp"
+#include "support/shapes.hpp"
 
 namespace
 {
@@ -27,14 +28,7 @@ namespace
     using joule::matrix_view;
     using joule::qmatrix_view;
 
-    bool qemu_like_slow()
-    {
-#if defined(__x86_64__)
-        return false;
-#else
-        return true;
-#endif
-    }
+    using joule_test::qemu_like_slow;
 
     std::vector<float> random_floats(std::size_t n, std::uint32_t seed, float lo = -1.0f, float hi = 1.0f)
     {

@@ -21,6 +21,7 @@
 #include "support/buffer.hpp"
 #include "support/data.hpp"
 #include "support/quant_reference.hpp"
+#include "support/shapes.hpp"
 
 using joule_test::bits_of;
 
@@ -132,14 +133,7 @@ namespace
         return n;
     }
 
-    bool qemu_like_slow()
-    {
-#if defined(__x86_64__)
-        return false;
-#else
-        return true;
-#endif
-    }
+    using joule_test::qemu_like_slow;
 } // namespace
 
 #define ALL_BLOCKS                                                                                 \

@@ -8,6 +8,18 @@
 
 namespace joule_test
 {
+    /// True where the tests run under qemu-user (CI's AArch64, RISC-V and 32-bit ARM
+    /// configurations, every non-x86-64 build here): the heaviest sweeps take fewer samples
+    /// there, never fewer remainders.
+    inline bool qemu_like_slow()
+    {
+#if defined(__x86_64__)
+        return false;
+#else
+        return true;
+#endif
+    }
+
     /// 0, 1, 2, ..., `dense_up_to` (every remainder modulo any width <= dense_up_to), then primes
     /// and powers of two (+-1) up to `max_size`.
     inline std::vector<std::size_t> awkward_sizes(std::size_t dense_up_to = 130, std::size_t max_size = 5000)
