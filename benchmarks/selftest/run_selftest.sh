@@ -19,6 +19,10 @@ check "short run exits 0" test $? -eq 0
 for f in joule-bench.json joule-bench.csv table.txt limits.json; do
   check "short run wrote $f" test -s "$work/short/$f"
 done
+# A figure no CPU reaches means a limit loop was optimized away (GCC once folded the portable
+# FMA loop, whose start values are fixed points, and reported 1.8e18 GFLOP/s).
+fma_1=$(sed -n 's/.*limits measured now.*fp32 FMA \([0-9.]*\) .*/\1/p' "$work/short.out")
+check "the FMA peak is a real measurement ($fma_1 GFLOP/s)" awk -v f="$fma_1" 'BEGIN { exit !(f > 0.1 && f < 20000) }'
 check "short run names its folder on the last line" test "$(tail -1 "$work/short.out")" = "results: $work/short"
 check "short run holds dot/joule" has "$work/short/joule-bench.csv" '"dot/joule/4096/real_time"'
 check "short run leaves out stream" hasnt "$work/short/joule-bench.csv" 'stream/joule'
