@@ -479,8 +479,9 @@ namespace
             std::fprintf(text, "joule-bench:   not used: %s\n", line.c_str());
         if (!min_time_note.empty())
             std::fprintf(text, "joule-bench: %s\n", min_time_note.c_str());
+        const char* selection = short_mode ? "short" : (cl.full ? "full" : "filtered");
         std::fprintf(text, "joule-bench: %zu benchmarks, %s selection%s, min_time %.3g s\n", names.size(),
-                    short_mode ? "short" : (cl.full ? "full" : "filtered"),
+                    selection,
                     budget > 0 ? (", budget " + mmss(budget)).c_str() : "", min_time);
         if (!not_opted_in.empty())
         {
@@ -497,7 +498,7 @@ namespace
         benchmark::AddCustomContext("joule_energy_scope", joule::energy::to_string(meter->scope()));
         benchmark::AddCustomContext("joule_energy_quality", joule::energy::to_string(meter->quality()));
         benchmark::AddCustomContext("joule_limits", describe_limits(limits));
-        benchmark::AddCustomContext("joule_selection", short_mode ? "short" : "full");
+        benchmark::AddCustomContext("joule_selection", selection);
 
         // Run.
         std::unique_ptr<energy_timeline> timeline;

@@ -19,6 +19,10 @@ check "short run exits 0" test $? -eq 0
 for f in joule-bench.json joule-bench.csv table.txt limits.json; do
   check "short run wrote $f" test -s "$work/short/$f"
 done
+# A figure no CPU reaches means a limit loop was optimized away (GCC once folded the portable
+# FMA loop, whose start values are fixed points, and reported 1.8e18 GFLOP/s).
+fma_1=$(sed -n 's/.*limits measured now.*fp32 FMA \([0-9.]*\) .*/\1/p' "$work/short.out")
+check "the FMA peak is a real measurement ($fma_1 GFLOP/s)" awk -v f="$fma_1" 'BEGIN { exit !(f > 0.1 && f < 20000) }'
 check "short run names its folder on the last line" test "$(tail -1 "$work/short.out")" = "results: $work/short"
 check "short run holds dot/joule" has "$work/short/joule-bench.csv" '"dot/joule/4096/real_time"'
 check "short run leaves out stream" hasnt "$work/short/joule-bench.csv" 'stream/joule'
@@ -35,6 +39,10 @@ check "% of the fp32 limit" grep -Eq '^dot .* GFLOP/s +[0-9.e+-]+% ' "$work/shor
 check "JSON carries the energy context" has "$work/short/joule-bench.json" '"joule_energy_quality": "estimated"'
 check "JSON carries the energy counters" has "$work/short/joule-bench.json" '"GFLOP_per_J"'
 check "JSON has no internal counter" hasnt "$work/short/joule-bench.json" 'joule_loop_id'
+check "JSON labels the short selection" has "$work/short/joule-bench.json" '"joule_selection": "short"'
+"$bin" "${common[@]}" --benchmark_filter='^dot/joule' --results="$work/filtered" >"$work/filtered.out" 2>&1
+check "JSON labels a --benchmark_filter run as filtered" \
+  has "$work/filtered/joule-bench.json" '"joule_selection": "filtered"'
 
 # The selection alone: short patterns match the registered name (without "/real_time"), and a
 # pattern that matches no benchmark fails --list-selection.
@@ -55,6 +63,7 @@ check "--list-selection --full lists every benchmark" test "$(wc -l <"$work/sele
 "$bin" "${common[@]}" --full --watts=7 --benchmark_repetitions=2 --benchmark_display_aggregates_only=true \
   --results="$work/full" --benchmark_out="$work/gb.csv" --benchmark_out_format=csv >"$work/full.out" 2>"$work/full.err"
 check "full run exits 0" test $? -eq 0
+check "JSON labels the --full selection" has "$work/full/joule-bench.json" '"joule_selection": "full"'
 check "progress off: no [k/N] lines" hasnt "$work/full.err" '^\[1/'
 check "median rows in the CSV" has "$work/full/joule-bench.csv" '"median"'
 check "Google Benchmark threads parsed" grep -Eq '^stream +65536 +2 +joule' "$work/full/table.txt"
