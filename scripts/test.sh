@@ -47,7 +47,7 @@ configs=(
   "gcc12-x86-64-v3|g++-12|-march=x86-64-v3||-DJOULE_BUILD_BENCHMARKS=ON|avx2"
   "gcc12-x86-64-v4-avx512|g++-12|-march=x86-64-v4 -mavx512vnni||-DJOULE_TEST_ODR=OFF -DJOULE_BUILD_EXAMPLES=OFF|avx512_vnni"
   "clang14-x86-64-v3|clang++-14|-march=x86-64-v3||-DJOULE_TEST_ODR=OFF -DJOULE_BUILD_EXAMPLES=OFF|avx2"
-  "gcc12-asan-ubsan|g++-12|-march=x86-64-v3 -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer||-DJOULE_TEST_ODR=OFF -DCMAKE_CXX_FLAGS_RELEASE=-O1|avx2"
+  "gcc12-asan-ubsan|g++-12|-march=x86-64-v3 -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer||-DJOULE_TEST_ODR=OFF -DCMAKE_CXX_FLAGS_RELEASE=-O1 -DJOULE_MINILM_BUILD_MODEL=OFF|avx2"
   "gcc12-forced-scalar|g++-12|-march=x86-64-v3||-DJOULE_TEST_FORCE_SCALAR=ON -DJOULE_BUILD_EXAMPLES=OFF|avx2"
   "gcc12-x86-64-v3-xsimd13|g++-12|-march=x86-64-v3||-DJOULE_TEST_ODR=OFF -DJOULE_BUILD_EXAMPLES=OFF xsimd=13:0.18.0|avx2"
   "gcc12-x86-64-v3-xsimd14|g++-12|-march=x86-64-v3||-DJOULE_TEST_CONSUMERS=ON -DJOULE_BUILD_EXAMPLES=OFF xsimd=14:0.19.0|avx2"
