@@ -162,6 +162,31 @@ namespace joule
             return _mm256_max_epu32(_mm256_max_epu32(a0, a1), _mm256_max_epu32(a2, a3));
         }
 
+#if defined(__AVX512BW__) && defined(__AVX512VL__)
+        /// max|x| bits of each of 8 blocks of 32 (256 floats at x), one block per lane.
+        /// AVX-512: a block is two registers, and the reduction folds two blocks per register
+        /// (6 instructions per block instead of 8.5).
+        JOULE_ALWAYS_INLINE __m256i absmax_bits_x8(const float* x) noexcept
+        {
+            const __m512i mask = _mm512_set1_epi32(0x7fffffff);
+            __m512i z[8];
+            for (int b = 0; b < 8; ++b)
+                z[b] = _mm512_max_epu32(_mm512_and_si512(_mm512_castps_si512(_mm512_loadu_ps(x + 32 * b)), mask),
+                                        _mm512_and_si512(_mm512_castps_si512(_mm512_loadu_ps(x + 32 * b + 16)), mask));
+            // P[k]: block k folded to 8 lanes in the low half, block k + 4 in the high half; the
+            // rest is the AVX2 transposition below, on both halves at once.
+            __m512i P[4];
+            for (int k = 0; k < 4; ++k)
+                P[k] = _mm512_max_epu32(_mm512_shuffle_i32x4(z[k], z[k + 4], 0x44),
+                                        _mm512_shuffle_i32x4(z[k], z[k + 4], 0xee));
+            const __m512i p0 = _mm512_max_epu32(_mm512_unpacklo_epi32(P[0], P[1]), _mm512_unpackhi_epi32(P[0], P[1]));
+            const __m512i p1 = _mm512_max_epu32(_mm512_unpacklo_epi32(P[2], P[3]), _mm512_unpackhi_epi32(P[2], P[3]));
+            // Q's low half: per 128-bit lane, the partial maxima of blocks 0..3; high half: 4..7.
+            const __m512i Q = _mm512_max_epu32(_mm512_unpacklo_epi64(p0, p1), _mm512_unpackhi_epi64(p0, p1));
+            const __m512i S = _mm512_shuffle_i32x4(Q, Q, 0xd8); // 128-bit lanes 0, 2, 1, 3
+            return _mm256_max_epu32(_mm512_castsi512_si256(S), _mm512_extracti64x4_epi64(S, 1));
+        }
+#else
         /// max|x| bits of each of 8 blocks of 32 (256 floats at x), one block per lane.
         JOULE_ALWAYS_INLINE __m256i absmax_bits_x8(const float* x) noexcept
         {
@@ -179,6 +204,7 @@ namespace joule
             return _mm256_max_epu32(_mm256_permute2x128_si256(q[0], q[1], 0x20),
                                     _mm256_permute2x128_si256(q[0], q[1], 0x31));
         }
+#endif
 
         /// Scales of 8 q8 blocks: d[b], 2 / d[b] (see quantize_q8_with) and their f16 d bits;
         /// returns a bit per block that needs the scalar path (NaN / inf input, or 2 / d
@@ -253,6 +279,48 @@ namespace joule
             unsigned scalar;
         };
 
+#if defined(__AVX512BW__) && defined(__AVX512VL__)
+        /// Blocks b and b + 1 of a group (x at block b), quantize_q8_bytes's rounding on two
+        /// blocks per register: 14 instructions per block instead of 24. No psignb on 512 bits:
+        /// the sign goes back by a masked subtraction from zero.
+        template <class Block, bool WithSum>
+        JOULE_ALWAYS_INLINE void quantize_q8_pair_avx512(const float* x, const q8_scales8& s, int b, Block* y) noexcept
+        {
+            const __m512 va = _mm512_set1_ps(s.id2[b]), vb = _mm512_set1_ps(s.id2[b + 1]);
+            const __m512i a0 = _mm512_cvttps_epi32(_mm512_mul_ps(_mm512_loadu_ps(x), va));
+            const __m512i a1 = _mm512_cvttps_epi32(_mm512_mul_ps(_mm512_loadu_ps(x + 16), va));
+            const __m512i b0 = _mm512_cvttps_epi32(_mm512_mul_ps(_mm512_loadu_ps(x + 32), vb));
+            const __m512i b1 = _mm512_cvttps_epi32(_mm512_mul_ps(_mm512_loadu_ps(x + 48), vb));
+            const __m512i wa = _mm512_packs_epi32(a0, a1), wb = _mm512_packs_epi32(b0, b1);
+            const __m512i magnitude = _mm512_packus_epi16(_mm512_abs_epi16(wa), _mm512_abs_epi16(wb));
+            const __m512i zero = _mm512_setzero_si512();
+            const __m512i half_up = _mm512_avg_epu8(magnitude, zero);
+            const __mmask64 negative = _mm512_movepi8_mask(_mm512_packs_epi16(wa, wb));
+            const __m512i q = _mm512_mask_sub_epi8(half_up, negative, zero, half_up);
+            // 128-bit lane k holds dwords [a0, a1, b0, b1] of elements 4k .. 4k + 3 (+16): gather
+            // block b's 8 dwords, then block b + 1's.
+            const __m512i order = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
+            const __m512i both = _mm512_permutexvar_epi32(order, q);
+            const __m256i qa = _mm512_castsi512_si256(both), qb = _mm512_extracti64x4_epi64(both, 1);
+            y[0].d = f16::from_bits(s.d16[b]);
+            y[1].d = f16::from_bits(s.d16[b + 1]);
+            _mm256_storeu_si256(reinterpret_cast<__m256i*>(y[0].qs), qa);
+            _mm256_storeu_si256(reinterpret_cast<__m256i*>(y[1].qs), qb);
+            if constexpr (WithSum)
+            {
+                y[0].s = f16::from_bits(to_f16(static_cast<float>(sum_i8x32(qa)) * s.d[b]));
+                y[1].s = f16::from_bits(to_f16(static_cast<float>(sum_i8x32(qb)) * s.d[b + 1]));
+            }
+        }
+
+        /// The eight blocks of a group, unrolled (straight-line code, no per-block branch).
+        template <class Block, bool WithSum, std::size_t... P>
+        JOULE_ALWAYS_INLINE void quantize_q8_x8(const float* x, const q8_scales8& s, Block* y, std::index_sequence<P...>) noexcept
+        {
+            static_assert(sizeof...(P) == 8, "");
+            ((P % 2 == 0 ? quantize_q8_pair_avx512<Block, WithSum>(x + 32 * P, s, int(P), y + P) : void()), ...);
+        }
+#else
         /// The eight blocks of a group, unrolled (straight-line code, no per-block branch).
         template <class Block, bool WithSum, std::size_t... B>
         JOULE_ALWAYS_INLINE void quantize_q8_x8(const float* x, const q8_scales8& s, Block* y,
@@ -260,6 +328,7 @@ namespace joule
         {
             (quantize_q8_fast<Block, WithSum>(x + 32 * B, s.d[B], s.id2[B], s.d16[B], y[B]), ...);
         }
+#endif
 
         /// Quantizes whole groups of eight blocks; returns how many blocks it did.
         template <class Block, bool WithSum, bool Prefetch>
