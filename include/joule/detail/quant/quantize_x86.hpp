@@ -226,6 +226,19 @@ namespace joule
             return static_cast<unsigned>(_mm256_movemask_ps(_mm256_castsi256_ps(bad)));
         }
 
+        /// quantize_q8_bytes's constants. Made once per group and kept in registers: left as
+        /// constants, GCC reloads them in every block (two instructions of ~38 per block).
+        struct q8_constants
+        {
+            __m256i order, zero;
+            static JOULE_ALWAYS_INLINE q8_constants pinned() noexcept
+            {
+                q8_constants c{_mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7), _mm256_setzero_si256()};
+                __asm__("" : "+x"(c.order), "+x"(c.zero)); // opaque: no rematerialization
+                return c;
+            }
+        };
+
         /// The 32 quants roundf(x * id) of one block, in element order, from id2 = 2 * id.
         ///
         /// roundf rounds ties away from zero, which no x86 conversion does. With t = x * id
@@ -235,7 +248,7 @@ namespace joule
         /// doubling is exact for normal floats, and where x * id is subnormal both give v = 0.
         /// |v| <= 254, so |v| fits a byte: the rounding is done on 32 bytes at once (pavgb adds
         /// one and halves, psignb puts the sign back) instead of a blend and an add per 8 floats.
-        JOULE_ALWAYS_INLINE __m256i quantize_q8_bytes(const float* x, float id2) noexcept
+        JOULE_ALWAYS_INLINE __m256i quantize_q8_bytes(const float* x, float id2, const q8_constants& c) noexcept
         {
             const __m256 vid2 = _mm256_set1_ps(id2);
             const __m256i v0 = _mm256_cvttps_epi32(_mm256_mul_ps(_mm256_loadu_ps(x), vid2));
@@ -244,11 +257,11 @@ namespace joule
             const __m256i v3 = _mm256_cvttps_epi32(_mm256_mul_ps(_mm256_loadu_ps(x + 24), vid2));
             const __m256i w01 = _mm256_packs_epi32(v0, v1), w23 = _mm256_packs_epi32(v2, v3); // exact: |v| <= 254
             const __m256i magnitude = _mm256_packus_epi16(_mm256_abs_epi16(w01), _mm256_abs_epi16(w23));
-            const __m256i half_up = _mm256_avg_epu8(magnitude, _mm256_setzero_si256()); // (|v| + 1) >> 1
+            const __m256i half_up = _mm256_avg_epu8(magnitude, c.zero); // (|v| + 1) >> 1
             // v's sign (and zero where v = 0, whose quant is 0 anyway), in the same byte order
             const __m256i sign = _mm256_packs_epi16(w01, w23);
             const __m256i q = _mm256_sign_epi8(half_up, sign);
-            return _mm256_permutevar8x32_epi32(q, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
+            return _mm256_permutevar8x32_epi32(q, c.order);
         }
 
         /// Sum of 32 int8 quants.
@@ -262,9 +275,10 @@ namespace joule
         }
 
         template <class Block, bool WithSum>
-        JOULE_ALWAYS_INLINE void quantize_q8_fast(const float* x, float d, float id2, std::uint16_t d16, Block& out) noexcept
+        JOULE_ALWAYS_INLINE void quantize_q8_fast(const float* x, float d, float id2, std::uint16_t d16, Block& out,
+                                                  const q8_constants& c) noexcept
         {
-            const __m256i q = quantize_q8_bytes(x, id2);
+            const __m256i q = quantize_q8_bytes(x, id2, c);
             out.d = f16::from_bits(d16);
             _mm256_storeu_si256(reinterpret_cast<__m256i*>(out.qs), q);
             if constexpr (WithSum)
@@ -326,7 +340,8 @@ namespace joule
         JOULE_ALWAYS_INLINE void quantize_q8_x8(const float* x, const q8_scales8& s, Block* y,
                                                 std::index_sequence<B...>) noexcept
         {
-            (quantize_q8_fast<Block, WithSum>(x + 32 * B, s.d[B], s.id2[B], s.d16[B], y[B]), ...);
+            const q8_constants c = q8_constants::pinned();
+            (quantize_q8_fast<Block, WithSum>(x + 32 * B, s.d[B], s.id2[B], s.d16[B], y[B], c), ...);
         }
 #endif
 
@@ -364,7 +379,8 @@ namespace joule
                     if ((s.scalar >> b) & 1u)
                         quantize_block_ref(x + 32 * b, y[i + b]);
                     else
-                        quantize_q8_fast<Block, WithSum>(x + 32 * b, s.d[b], s.id2[b], s.d16[b], y[i + b]);
+                        quantize_q8_fast<Block, WithSum>(x + 32 * b, s.d[b], s.id2[b], s.d16[b], y[i + b],
+                                                         q8_constants::pinned());
                 }
             }
             return i;
@@ -375,6 +391,7 @@ namespace joule
         template <class Block, bool WithSum>
         void quantize_q8_blockwise_avx2(const float* x, Block* y, std::size_t blocks) noexcept
         {
+            const q8_constants c = q8_constants::pinned();
             for (std::size_t i = 0; i < blocks; ++i, x += 32)
             {
                 _mm_prefetch(reinterpret_cast<const char*>(x + 1024), _MM_HINT_T0);
@@ -388,7 +405,7 @@ namespace joule
                     quantize_block_ref(x, y[i]);
                     continue;
                 }
-                quantize_q8_fast<Block, WithSum>(x, d, id2, to_f16(d), y[i]);
+                quantize_q8_fast<Block, WithSum>(x, d, id2, to_f16(d), y[i], c);
             }
         }
 
