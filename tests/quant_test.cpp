@@ -288,6 +288,72 @@ TEST_CASE_TEMPLATE("q8_0 and q8_1 beyond 16 MiB (the x86 memory-bound path) equa
     CHECK(std::memcmp(q.data(), ref.data(), blocks * sizeof(Block)) == 0);
 }
 
+TEST_CASE_TEMPLATE("q8_0 and q8_1 beyond 16 MiB, at every output alignment and chunk tail, equal the reference",
+                   Block, joule::block_q8_0, joule::block_q8_1)
+{
+    // The x86 memory-bound path writes aligned chunks of 64 blocks with non-temporal stores after
+    // a head of ordinary blocks (up to 15) and before a tail: every output alignment a Block can
+    // have, and ends that leave 0, 1 and 63 blocks after the last chunk.
+    if (qemu_like_slow())
+        return; // an x86-only path; emulated targets cover the same blocks in smaller tests
+    const std::size_t base = (std::size_t(17) << 20) / 128;
+    std::mt19937 rng(23);
+    std::normal_distribution<float> normal(0.0f, 1.0f);
+    std::vector<float> x((base + 128) * 32);
+    for (auto& v : x)
+        v = normal(rng);
+    for (std::size_t b = 0; b < x.size() / 32; b += 1009)
+        fill_block(x.data() + 32 * b, 32, static_cast<int>(b % n_kinds), rng);
+    std::vector<Block> ref(x.size() / 32);
+    joule::detail::quantize_blocks<joule::simd::scalar_arch>(x.data(), ref.data(), ref.size());
+    for (std::size_t misalign : {0, 2, 4, 6, 14, 30})
+        for (std::size_t extra : {0, 1, 63, 64 + 13})
+        {
+            const std::size_t blocks = base + extra;
+            CAPTURE(misalign);
+            CAPTURE(blocks);
+            joule_test::guarded_buffer<Block> q(blocks, misalign);
+            joule::quantize(x.data(), q.data(), blocks * 32);
+            CHECK(std::memcmp(q.data(), ref.data(), blocks * sizeof(Block)) == 0);
+            CHECK(q.guards_intact());
+        }
+}
+
+TEST_CASE_TEMPLATE("q8_0 and q8_1 with 2 / d overflowing (but 1 / d not) equal the reference", Block, joule::block_q8_0,
+                   joule::block_q8_1)
+{
+    // max|x| between 127 * 2^-128 and 127 * 2^-127: 1 / d lies in [2^127, 2^128), finite, but
+    // twice it (what the x86 kernels multiply by) overflows; such blocks must take the scalar
+    // path. Blocks just outside the window on both sides too; in groups (in cache) and out.
+    std::vector<float> window_maxima;
+    for (float m = 127 * std::ldexp(1.0f, -129); m < 127 * std::ldexp(1.0f, -126); m *= 1.0625f)
+        window_maxima.push_back(m);
+    window_maxima.push_back(127 * std::ldexp(1.0f, -128));
+    window_maxima.push_back(std::nextafter(127 * std::ldexp(1.0f, -128), 0.0f));
+    window_maxima.push_back(127 * std::ldexp(1.0f, -127));
+    window_maxima.push_back(std::nextafter(127 * std::ldexp(1.0f, -127), 1.0f));
+    std::mt19937 rng(5);
+    std::uniform_real_distribution<float> fraction(-1.0f, 1.0f);
+    const bool big = !qemu_like_slow();
+    const std::size_t blocks = big ? (std::size_t(17) << 20) / 128 + 5 : 8 * window_maxima.size() + 3;
+    std::vector<float> x(blocks * 32);
+    for (std::size_t b = 0; b < blocks; ++b)
+    {
+        const float m = window_maxima[b % window_maxima.size()];
+        for (int j = 0; j < 32; ++j)
+            x[32 * b + j] = m * fraction(rng);
+        x[32 * b + (b % 32)] = (b % 2) ? -m : m;
+    }
+    for (std::size_t n : {std::size_t(8 * window_maxima.size() + 3), blocks})
+    {
+        CAPTURE(n);
+        std::vector<Block> q(n), ref(n);
+        joule::quantize(x.data(), q.data(), n * 32);
+        joule::detail::quantize_blocks<joule::simd::scalar_arch>(x.data(), ref.data(), n);
+        CHECK(std::memcmp(q.data(), ref.data(), n * sizeof(Block)) == 0);
+    }
+}
+
 TEST_CASE("q8_0 and q8_1 round ties away from zero, as ggml's reference")
 {
     float x[32];

@@ -48,7 +48,9 @@
 //   with -ffast-math are not byte-compatible. Fused multiply-adds are never used where they
 //   would change a result (see detail/quant/float_rules.hpp).
 // - q8_K blocks whose values are all zero get d = 0 and zero bsums (ggml leaves bsums unset).
-// - Memory: x and y may have any alignment and must not overlap.
+// - Memory: x and y may have any alignment and must not overlap. On x86, q8_0 / q8_1 quantize
+//   of more than 16 MiB of floats (per call, or per executor task) writes y with non-temporal
+//   stores, which bypass the caches: y is in memory, not in cache, when it returns.
 // - Threads: by default the calling thread does the work. Pass an executor (joule/executor.hpp)
 //   to split large inputs into tasks of whole blocks; the output is identical either way. The
 //   functions read x and write y only; calls on disjoint outputs may run concurrently.
