@@ -49,6 +49,21 @@ namespace joule
         /// Blocks per step of the 32-value kernels.
         constexpr std::size_t fused_group = 8;
 
+        /// Writes eight 32-byte groups of quants (src(i), i < 8) as 256 bytes: for j < 4, the
+        /// first 16 bytes of groups j and j + 4, then their last 16 bytes (the layout that
+        /// pair_dot_* and reduce_4x4 read).
+        template <class Src>
+        void pair_layout_8x32(Src src, std::int8_t* dst)
+        {
+            for (std::size_t j = 0; j < 4; ++j, dst += 64)
+            {
+                std::memcpy(dst, src(j), 16);
+                std::memcpy(dst + 16, src(j + 4), 16);
+                std::memcpy(dst + 32, src(j) + 16, 16);
+                std::memcpy(dst + 48, src(j + 4) + 16, 16);
+            }
+        }
+
         /// A q8_0 activation row laid out for the 32-value kernels. Per group of eight blocks,
         /// 256 bytes: for j < 4, the first halves (values 0..15) of blocks j and j + 4, then their
         /// second halves, so that one 256-bit load meets the two blocks a weight step holds.
@@ -72,16 +87,7 @@ namespace joule
                 d.resize(full);
                 corr.resize(full);
                 for (std::size_t g = 0; g < full; g += fused_group)
-                    for (std::size_t j = 0; j < 4; ++j)
-                    {
-                        std::int8_t* dst = q.data() + 32 * g + 64 * j;
-                        const block_q8_0& a = x[g + j];
-                        const block_q8_0& b = x[g + j + 4];
-                        std::memcpy(dst, a.qs, 16);
-                        std::memcpy(dst + 16, b.qs, 16);
-                        std::memcpy(dst + 32, a.qs + 16, 16);
-                        std::memcpy(dst + 48, b.qs + 16, 16);
-                    }
+                    pair_layout_8x32([&](std::size_t i) { return x[g + i].qs; }, q.data() + 32 * g);
                 for (std::size_t i = 0; i < full; ++i)
                 {
                     std::int32_t s = 0;
@@ -136,11 +142,22 @@ namespace joule
 #endif
         }
 
+        /// int32 lane sums of n0 * x0 + n1 * x1 for nibbles n (0..15) and int8 x: without VNNI,
+        /// pair sums of at most 2 * 15 * 128 per vpmaddubsw, and two of them added in int16 stay
+        /// below 2^13.
+        JOULE_ALWAYS_INLINE __m256i nibble_pair_dot(__m256i n0, __m256i n1, __m256i x0, __m256i x1) noexcept
+        {
+#if (defined(__AVX512VNNI__) && defined(__AVX512VL__)) || defined(__AVXVNNI__)
+            return dpbusd_small(dpbusd_small(_mm256_setzero_si256(), n0, x0), n1, x1);
+#else
+            const __m256i s16 = _mm256_add_epi16(_mm256_maddubs_epi16(n0, x0), _mm256_maddubs_epi16(n1, x1));
+            return _mm256_madd_epi16(s16, _mm256_set1_epi16(1));
+#endif
+        }
+
         /// Integer dots of q4_0 blocks j and j + 4 of a group with the activations at xq (the
         /// layout of activations_32): 4 int32 lanes per block, each 128-bit half one block, of
         /// the unsigned nibbles (0..15) times x; the nibble offset 8 is activations_32::corr.
-        /// Without VNNI: pair sums of at most 2 * 15 * 127 per vpmaddubsw, and two of them added
-        /// in int16 stay below 2^13.
         JOULE_ALWAYS_INLINE __m256i pair_dot_q4_0(const block_q4_0& a, const block_q4_0& b, const std::int8_t* xq) noexcept
         {
             const __m256i low4 = _mm256_set1_epi8(0x0f);
@@ -149,12 +166,7 @@ namespace joule
             const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(p, 4), low4);
             const __m256i x0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xq));
             const __m256i x1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xq + 32));
-#if (defined(__AVX512VNNI__) && defined(__AVX512VL__)) || defined(__AVXVNNI__)
-            return dpbusd_small(dpbusd_small(_mm256_setzero_si256(), lo, x0), hi, x1);
-#else
-            const __m256i s16 = _mm256_add_epi16(_mm256_maddubs_epi16(lo, x0), _mm256_maddubs_epi16(hi, x1));
-            return _mm256_madd_epi16(s16, _mm256_set1_epi16(1));
-#endif
+            return nibble_pair_dot(lo, hi, x0, x1);
         }
 
         /// q8_0's offset in activations_32::corr: with VNNI the weights are biased to unsigned
@@ -258,41 +270,82 @@ namespace joule
             out[3] = ((u[2] >> 4) & 0x0f0f0f0fu) | (((u[1] >> 6) & 0x03030303u) << 4);
         }
 
-        /// q4_K . q8_K over nb super-blocks: per super-block an exact int32 sum of
-        /// sc_j * sum(q * x) over its eight sub-blocks (madd of the int16 pair sums by sc_j: at
-        /// most 2 * 3840 * 63 per lane), and the minimums through q8_K's bsums.
-        JOULE_ALWAYS_INLINE float gemv_row_q4_K(const block_q4_K* w, const block_q8_K* x, std::size_t nb) noexcept
+        /// scales_mins_q4_K in a register, from the block itself (its 16 bytes from `scales` on
+        /// lie inside the block): 32-bit lanes (u0, u2, u1, u2) and (u0, u0, u1, u1) of the
+        /// twelve bytes give the four words of scale_min_k4's layout with one shift each.
+        JOULE_ALWAYS_INLINE __m128i scales_mins_q4_K(const block_q4_K& b) noexcept
+        {
+            const __m128i u = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b.scales));
+            const __m128i a = _mm_shuffle_epi32(u, _MM_SHUFFLE(2, 1, 2, 0));
+            const __m128i c = _mm_shuffle_epi32(u, _MM_SHUFFLE(1, 1, 0, 0));
+            const __m128i low = _mm_and_si128(_mm_srlv_epi32(a, _mm_setr_epi32(0, 0, 0, 4)),
+                                              _mm_setr_epi32(0x3f3f3f3f, 0x0f0f0f0f, 0x3f3f3f3f, 0x0f0f0f0f));
+            const __m128i high = _mm_and_si128(_mm_srli_epi32(c, 2), _mm_setr_epi32(0, 0x30303030, 0, 0x30303030));
+            return _mm_or_si128(low, high);
+        }
+
+        /// A q8_K activation row laid out for the q4_K kernel: per super-block, its eight 32-value
+        /// sub-blocks in the layout of pair_layout_8x32 (q, 256 bytes), the sums of its sixteen
+        /// 16-value groups added in pairs (bsum, eight per super-block: one per sub-block), and d.
+        struct activations_q4_K
+        {
+            std::size_t nb = 0;
+            std::vector<std::int8_t> q;
+            std::vector<std::int16_t> bsum;
+            std::vector<float> d;
+
+            void prepare(const block_q8_K* x, std::size_t nb_)
+            {
+                nb = nb_;
+                q.resize(nb * 256);
+                bsum.resize(nb * 8);
+                d.resize(nb);
+                for (std::size_t i = 0; i < nb; ++i)
+                {
+                    pair_layout_8x32([&](std::size_t s) { return x[i].qs + 32 * s; }, q.data() + 256 * i);
+                    for (std::size_t s = 0; s < 8; ++s) // |sum| <= 32 * 128
+                        bsum[8 * i + s] = static_cast<std::int16_t>(x[i].bsums[2 * s] + x[i].bsums[2 * s + 1]);
+                    d[i] = x[i].d;
+                }
+            }
+        };
+
+        /// q4_K . q8_K over nb super-blocks: per super-block the exact int32 dots of its eight
+        /// sub-blocks (the unsigned nibbles as in pair_dot_q4_0, sub-blocks j and j + 4 in one
+        /// register: chunk j / 2 and j / 2 + 2, the low nibbles for even j), one per lane after
+        /// reduce_4x4, times their 6-bit scales (at most 63 * 32 * 15 * 128 per lane, exact in
+        /// float too); the minimums through the paired bsums (madd: at most 2 * 63 * 4096).
+        JOULE_ALWAYS_INLINE float gemv_row_q4_K(const block_q4_K* w, const activations_q4_K& xa) noexcept
         {
             __m256 acc = _mm256_setzero_ps();
             __m128 acc_min = _mm_setzero_ps();
             const __m256i low4 = _mm256_set1_epi8(0x0f);
-            for (std::size_t i = 0; i < nb; ++i)
+            const std::int8_t* xq = xa.q.data();
+            for (std::size_t i = 0; i < xa.nb; ++i, xq += 256)
             {
                 const block_q4_K& b = w[i];
-                alignas(16) std::uint32_t sm[4];
-                scales_mins_q4_K(b.scales, sm);
-                const __m128i sm16_lo = _mm_cvtepu8_epi16(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(sm)));
-                const __m128i mins16 = _mm_cvtepu8_epi16(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(sm + 2)));
-                const __m128i bsums = _mm_hadd_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(x[i].bsums)),
-                                                     _mm_loadu_si128(reinterpret_cast<const __m128i*>(x[i].bsums + 8)));
-                const __m128i prod_min = _mm_madd_epi16(mins16, bsums);
-                const __m256i scales = _mm256_broadcastsi128_si256(sm16_lo);
-                __m256i sumi = _mm256_setzero_si256();
-                for (int j = 0; j < 4; ++j)
+                const __m128i sm = scales_mins_q4_K(b);
+                const __m256i scales = _mm256_cvtepu8_epi32(sm);
+                const __m128i mins16 = _mm_cvtepu8_epi16(_mm_unpackhi_epi64(sm, sm));
+                const __m128i bsum = _mm_loadu_si128(reinterpret_cast<const __m128i*>(xa.bsum.data() + 8 * i));
+                const __m128i prod_min = _mm_madd_epi16(mins16, bsum);
+                __m256i v[4];
+                for (int c = 0; c < 2; ++c)
                 {
-                    const __m256i q = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b.qs + 32 * j));
-                    const __m256i lo = _mm256_and_si256(q, low4);
-                    const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), low4);
-                    const __m256i x0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x[i].qs + 64 * j));
-                    const __m256i x1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x[i].qs + 64 * j + 32));
-                    const __m256i sc0 = _mm256_shuffle_epi8(scales, _mm256_set1_epi16(short(0x0100 + 0x0202 * (2 * j))));
-                    const __m256i sc1 = _mm256_shuffle_epi8(scales, _mm256_set1_epi16(short(0x0100 + 0x0202 * (2 * j + 1))));
-                    const __m256i p0 = _mm256_madd_epi16(_mm256_maddubs_epi16(lo, x0), sc0);
-                    const __m256i p1 = _mm256_madd_epi16(_mm256_maddubs_epi16(hi, x1), sc1);
-                    sumi = _mm256_add_epi32(sumi, _mm256_add_epi32(p0, p1));
+                    const __m256i p0 = load_pair_16(b.qs + 32 * c, b.qs + 32 * (c + 2));
+                    const __m256i p1 = load_pair_16(b.qs + 32 * c + 16, b.qs + 32 * (c + 2) + 16);
+                    const std::int8_t* xl = xq + 128 * c; // vector 2c, then 2c + 1 at + 64
+                    const __m256i x0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xl));
+                    const __m256i x1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xl + 32));
+                    const __m256i x2 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xl + 64));
+                    const __m256i x3 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xl + 96));
+                    v[2 * c] = nibble_pair_dot(_mm256_and_si256(p0, low4), _mm256_and_si256(p1, low4), x0, x1);
+                    v[2 * c + 1] = nibble_pair_dot(_mm256_and_si256(_mm256_srli_epi16(p0, 4), low4),
+                                                   _mm256_and_si256(_mm256_srli_epi16(p1, 4), low4), x2, x3);
                 }
-                acc = fmadd_ps(_mm256_set1_ps(x[i].d * f16_scale(b.d)), _mm256_cvtepi32_ps(sumi), acc);
-                acc_min = _mm_add_ps(_mm_mul_ps(_mm_set1_ps(x[i].d * f16_scale(b.dmin)), _mm_cvtepi32_ps(prod_min)), acc_min);
+                const __m256i sumi = _mm256_mullo_epi32(reduce_4x4(v[0], v[1], v[2], v[3]), scales);
+                acc = fmadd_ps(_mm256_set1_ps(xa.d[i] * f16_scale(b.d)), _mm256_cvtepi32_ps(sumi), acc);
+                acc_min = _mm_add_ps(_mm_mul_ps(_mm_set1_ps(xa.d[i] * f16_scale(b.dmin)), _mm_cvtepi32_ps(prod_min)), acc_min);
             }
             __m128 m = _mm_add_ps(acc_min, _mm_movehl_ps(acc_min, acc_min));
             m = _mm_add_ss(m, _mm_movehdup_ps(m));
@@ -303,17 +356,13 @@ namespace joule
         struct gemv_fused<A, block_q4_K, if_x86_avx2<A>>
         {
             static constexpr bool available = true;
-            struct activations
-            {
-                const block_q8_K* x = nullptr;
-                std::size_t nb = 0;
-            };
-            static void prepare(const block_q8_K* x, std::size_t nb, activations& xa) { xa = {x, nb}; }
+            using activations = activations_q4_K;
+            static void prepare(const block_q8_K* x, std::size_t nb, activations& xa) { xa.prepare(x, nb); }
             static void run(const block_q4_K* w, std::size_t w_stride, std::size_t rows, const activations& xa, float* y,
                             std::size_t y_stride, const float* bias) noexcept
             {
                 for (std::size_t j = 0; j < rows; ++j)
-                    y[j * y_stride] = gemv_row_q4_K(w + j * w_stride, xa.x, xa.nb) + (bias ? bias[j] : 0.0f);
+                    y[j * y_stride] = gemv_row_q4_K(w + j * w_stride, xa) + (bias ? bias[j] : 0.0f);
             }
         };
     } // namespace detail
