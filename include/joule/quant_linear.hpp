@@ -28,7 +28,9 @@
 // element of Y that depends on it is NaN; NaN scales in W reach Y likewise.
 //
 // Speed: M == 1 (decoding) streams the weights once; q4_0, q8_0 and q4_K have fused kernels on
-// AVX2 that read the blocks in place, other formats are unpacked 16 rows at a time. For M > 1
+// AVX2 that read the blocks in place (the activation row is rearranged once per call so that the
+// exact integer dots of eight blocks or sub-blocks land in one register and their scales are
+// applied together), other formats are unpacked 16 rows at a time. For M > 1
 // every weight row is unpacked to int8 once and reused for all M rows of X; with VNNI (AVX-512
 // VNNI, AVX-VNNI) or AArch64 SDOT and M >= 4, X is regrouped 16, 8 or 4 rows at a time so that
 // one instruction computes an output for each of them (detail/quant_linear/panels.hpp; q8_0 weights

@@ -2,6 +2,9 @@
 // straight from their blocks, without unpacking them first. gemv_fused<A, Block> is a trait;
 // the generic version has none (available == false) and the driver unpacks instead. The per-ISA
 // files specialize it for the formats that decode cheaply in registers.
+//
+// A specialization has an `activations` type that prepare() fills once per call of linear from
+// the quantized row (a layout of the row that suits the kernel), shared read-only by every task.
 #pragma once
 
 #include <cstddef>
@@ -17,9 +20,16 @@ namespace joule
         struct gemv_fused
         {
             static constexpr bool available = false;
-            /// y[j * y_stride] = w_j . x (+ bias[j]) for rows j < rows, w_j at w + j * w_stride.
+            struct activations
+            {
+            };
+            /// Fills `xa` from the nb blocks of the quantized activation row x.
             template <class Dot>
-            static void run(const Block*, std::size_t, std::size_t, const Dot*, std::size_t, float*, std::size_t,
+            static void prepare(const Dot*, std::size_t, activations&)
+            {
+            }
+            /// y[j * y_stride] = w_j . x (+ bias[j]) for rows j < rows, w_j at w + j * w_stride.
+            static void run(const Block*, std::size_t, std::size_t, const activations&, float*, std::size_t,
                             const float*) noexcept
             {
             }

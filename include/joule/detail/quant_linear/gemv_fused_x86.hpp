@@ -1,8 +1,13 @@
 // AVX2 fused M == 1 kernels (see gemv_fused.hpp): q4_0 x q8_0, q8_0 x q8_0 and q4_K x q8_K, the
-// blocks decoded in registers as they stream in. Products are exact in every vpmaddubsw:
-//   q4_0:  |q - 8| <= 8 unsigned, q8_0 activations in [-127, 127] with the weight's sign;
-//   q8_0:  |w| <= 128 unsigned, activations in [-127, 127] (q8_0 never holds -128) with w's sign;
+// blocks decoded in registers as they stream in. Products are exact in every instruction:
+//   q4_0:  the unsigned nibbles (0..15) against q8_0 activations in [-127, 127], the offset 8
+//          taken off once per block through the activations' sums (activations_32);
+//   q8_0:  with VNNI, w + 128 (0..255) in vpdpbusd's int32 sums and the offset 128 the same
+//          way; without, |w| <= 128 unsigned against the activations with w's sign (q8_0
+//          activations never hold -128): pair sums <= 2 * 128 * 127;
 //   q4_K:  q in [0, 15] unsigned against q8_K in [-128, 127]: pair sums <= 2 * 15 * 128.
+// The 32-value formats take eight blocks per step: their exact int32 dots land one per lane of
+// a register, so the scales are multiplied in once per eight blocks, not once per block.
 #pragma once
 
 #if defined(__AVX2__) && defined(__F16C__)
@@ -12,6 +17,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <vector>
 
 #include "joule/detail/quant/kquant_ref.hpp"
 #include "joule/detail/quant_linear/dot_x86.hpp"
@@ -33,44 +39,205 @@ namespace joule
             return _mm256_and_si256(both, _mm256_set1_epi8(0x0f));
         }
 
-        /// The dot of one 32-value block pair, given the weight's signed int8 values.
+        /// The dot of one 32-value block pair, given the weight's signed int8 values (tail blocks).
         JOULE_ALWAYS_INLINE __m256 block_dot_ps(__m256i w, const std::int8_t* xq) noexcept
         {
             const __m256i x = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xq));
             return _mm256_cvtepi32_ps(dot_lanes_epi8(_mm256_abs_epi8(w), _mm256_sign_epi8(x, w)));
         }
 
-        /// Shared loop of the 32-value formats: two blocks per step into two accumulators.
-        template <class Block, class Decode>
-        JOULE_ALWAYS_INLINE float gemv_row_32(const Block* w, const block_q8_0* x, std::size_t nb, Decode decode) noexcept
+        /// Blocks per step of the 32-value kernels.
+        constexpr std::size_t fused_group = 8;
+
+        /// Writes eight 32-byte groups of quants (src(i), i < 8) as 256 bytes: for j < 4, the
+        /// first 16 bytes of groups j and j + 4, then their last 16 bytes (the layout that
+        /// pair_dot_* and reduce_4x4 read).
+        template <class Src>
+        void pair_layout_8x32(Src src, std::int8_t* dst)
         {
-            __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
-            std::size_t i = 0;
-            for (; i + 2 <= nb; i += 2)
+            for (std::size_t j = 0; j < 4; ++j, dst += 64)
             {
-                const __m256 p0 = block_dot_ps(decode(w[i]), x[i].qs);
-                const __m256 p1 = block_dot_ps(decode(w[i + 1]), x[i + 1].qs);
-                acc0 = fmadd_ps(p0, _mm256_set1_ps(f16_scale(w[i].d) * f16_scale(x[i].d)), acc0);
-                acc1 = fmadd_ps(p1, _mm256_set1_ps(f16_scale(w[i + 1].d) * f16_scale(x[i + 1].d)), acc1);
+                std::memcpy(dst, src(j), 16);
+                std::memcpy(dst + 16, src(j + 4), 16);
+                std::memcpy(dst + 32, src(j) + 16, 16);
+                std::memcpy(dst + 48, src(j + 4) + 16, 16);
             }
-            if (i < nb)
-                acc0 = fmadd_ps(block_dot_ps(decode(w[i]), x[i].qs), _mm256_set1_ps(f16_scale(w[i].d) * f16_scale(x[i].d)),
-                                acc0);
-            return hsum_ps(_mm256_add_ps(acc0, acc1));
+        }
+
+        /// A q8_0 activation row laid out for the 32-value kernels. Per group of eight blocks,
+        /// 256 bytes: for j < 4, the first halves (values 0..15) of blocks j and j + 4, then their
+        /// second halves, so that one 256-bit load meets the two blocks a weight step holds.
+        /// d: each block's scale as float; corr: the offset (8 for q4_0's unsigned nibbles, 128
+        /// for q8_0 biased to unsigned) times the sum of the block's quants, subtracted once per
+        /// block from the unsigned dot. Blocks past the last whole group are read from x itself.
+        struct activations_32
+        {
+            const block_q8_0* x = nullptr;
+            std::size_t nb = 0;
+            std::vector<std::int8_t> q;
+            std::vector<float> d;
+            std::vector<std::int32_t> corr;
+
+            void prepare(const block_q8_0* x_, std::size_t nb_, std::int32_t offset)
+            {
+                x = x_;
+                nb = nb_;
+                const std::size_t full = nb / fused_group * fused_group;
+                q.resize(full * 32);
+                d.resize(full);
+                corr.resize(full);
+                for (std::size_t g = 0; g < full; g += fused_group)
+                    pair_layout_8x32([&](std::size_t i) { return x[g + i].qs; }, q.data() + 32 * g);
+                for (std::size_t i = 0; i < full; ++i)
+                {
+                    std::int32_t s = 0;
+                    for (int k = 0; k < 32; ++k)
+                        s += x[i].qs[k];
+                    d[i] = f16_scale(x[i].d);
+                    corr[i] = offset * s;
+                }
+            }
+        };
+
+        /// 16 bytes at a and 16 at b as one register [a, b].
+        JOULE_ALWAYS_INLINE __m256i load_pair_16(const void* a, const void* b) noexcept
+        {
+            return _mm256_inserti128_si256(_mm256_castsi128_si256(_mm_loadu_si128(static_cast<const __m128i*>(a))),
+                                           _mm_loadu_si128(static_cast<const __m128i*>(b)), 1);
+        }
+
+        /// Eight f16 scales, sizeof(Block) apart, as floats.
+        template <class Block>
+        JOULE_ALWAYS_INLINE __m256 scales_8(const Block* w) noexcept
+        {
+            __m128i h = _mm_cvtsi32_si128(w[0].d.bits);
+            h = _mm_insert_epi16(h, w[1].d.bits, 1);
+            h = _mm_insert_epi16(h, w[2].d.bits, 2);
+            h = _mm_insert_epi16(h, w[3].d.bits, 3);
+            h = _mm_insert_epi16(h, w[4].d.bits, 4);
+            h = _mm_insert_epi16(h, w[5].d.bits, 5);
+            h = _mm_insert_epi16(h, w[6].d.bits, 6);
+            h = _mm_insert_epi16(h, w[7].d.bits, 7);
+            return _mm256_cvtph_ps(h);
+        }
+
+        /// Lane 4k + j = sum of the four lanes of a_j's 128-bit half k.
+        JOULE_ALWAYS_INLINE __m256i reduce_4x4(__m256i a0, __m256i a1, __m256i a2, __m256i a3) noexcept
+        {
+            const __m256i t0 = _mm256_add_epi32(_mm256_unpacklo_epi32(a0, a1), _mm256_unpackhi_epi32(a0, a1));
+            const __m256i t1 = _mm256_add_epi32(_mm256_unpacklo_epi32(a2, a3), _mm256_unpackhi_epi32(a2, a3));
+            return _mm256_add_epi32(_mm256_unpacklo_epi64(t0, t1), _mm256_unpackhi_epi64(t0, t1));
+        }
+
+        /// Unsigned bytes u times signed bytes s, exact int32 sums of four: dpbusd where there is
+        /// VNNI. Only for operands whose int16 pair sums fit (the callers say why they do).
+        JOULE_ALWAYS_INLINE __m256i dpbusd_small(__m256i acc, __m256i u, __m256i s) noexcept
+        {
+#if defined(__AVX512VNNI__) && defined(__AVX512VL__)
+            return _mm256_dpbusd_epi32(acc, u, s);
+#elif defined(__AVXVNNI__)
+            return _mm256_dpbusd_avx_epi32(acc, u, s);
+#else
+            return _mm256_add_epi32(acc, _mm256_madd_epi16(_mm256_maddubs_epi16(u, s), _mm256_set1_epi16(1)));
+#endif
+        }
+
+        /// int32 lane sums of n0 * x0 + n1 * x1 for nibbles n (0..15) and int8 x: without VNNI,
+        /// pair sums of at most 2 * 15 * 128 per vpmaddubsw, and two of them added in int16 stay
+        /// below 2^13.
+        JOULE_ALWAYS_INLINE __m256i nibble_pair_dot(__m256i n0, __m256i n1, __m256i x0, __m256i x1) noexcept
+        {
+#if (defined(__AVX512VNNI__) && defined(__AVX512VL__)) || defined(__AVXVNNI__)
+            return dpbusd_small(dpbusd_small(_mm256_setzero_si256(), n0, x0), n1, x1);
+#else
+            const __m256i s16 = _mm256_add_epi16(_mm256_maddubs_epi16(n0, x0), _mm256_maddubs_epi16(n1, x1));
+            return _mm256_madd_epi16(s16, _mm256_set1_epi16(1));
+#endif
+        }
+
+        /// Integer dots of q4_0 blocks j and j + 4 of a group with the activations at xq (the
+        /// layout of activations_32): 4 int32 lanes per block, each 128-bit half one block, of
+        /// the unsigned nibbles (0..15) times x; the nibble offset 8 is activations_32::corr.
+        JOULE_ALWAYS_INLINE __m256i pair_dot_q4_0(const block_q4_0& a, const block_q4_0& b, const std::int8_t* xq) noexcept
+        {
+            const __m256i low4 = _mm256_set1_epi8(0x0f);
+            const __m256i p = load_pair_16(a.qs, b.qs);
+            const __m256i lo = _mm256_and_si256(p, low4);
+            const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(p, 4), low4);
+            const __m256i x0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xq));
+            const __m256i x1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xq + 32));
+            return nibble_pair_dot(lo, hi, x0, x1);
+        }
+
+        /// q8_0's offset in activations_32::corr: with VNNI the weights are biased to unsigned
+        /// (w + 128 in 0..255, exact in vpdpbusd's int32 sums); without, they are multiplied as
+        /// |w| times x * sign(w) (pair sums <= 2 * 128 * 127) and need no offset.
+#if (defined(__AVX512VNNI__) && defined(__AVX512VL__)) || defined(__AVXVNNI__)
+        constexpr std::int32_t q8_0_offset = 128;
+#else
+        constexpr std::int32_t q8_0_offset = 0;
+#endif
+
+        /// As pair_dot_q4_0 for q8_0 weights.
+        JOULE_ALWAYS_INLINE __m256i pair_dot_q8_0(const block_q8_0& a, const block_q8_0& b, const std::int8_t* xq) noexcept
+        {
+            const __m256i w0 = load_pair_16(a.qs, b.qs);
+            const __m256i w1 = load_pair_16(a.qs + 16, b.qs + 16);
+            const __m256i x0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xq));
+            const __m256i x1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xq + 32));
+#if (defined(__AVX512VNNI__) && defined(__AVX512VL__)) || defined(__AVXVNNI__)
+            const __m256i bias = _mm256_set1_epi8(char(0x80));
+            return dpbusd_small(dpbusd_small(_mm256_setzero_si256(), _mm256_xor_si256(w0, bias), x0),
+                                _mm256_xor_si256(w1, bias), x1);
+#else
+            const __m256i ones = _mm256_set1_epi16(1);
+            const __m256i p0 = _mm256_madd_epi16(_mm256_maddubs_epi16(_mm256_abs_epi8(w0), _mm256_sign_epi8(x0, w0)), ones);
+            const __m256i p1 = _mm256_madd_epi16(_mm256_maddubs_epi16(_mm256_abs_epi8(w1), _mm256_sign_epi8(x1, w1)), ones);
+            return _mm256_add_epi32(p0, p1);
+#endif
+        }
+
+        /// One weight row of a 32-value format against the prepared activations: per group of
+        /// eight blocks, the exact int32 dot of each block (reduce_4x4 puts block i in lane i),
+        /// less its offset, times the eight products of scales, in one multiply-add. Blocks past
+        /// the last whole group one by one with `decode` (the weight's signed values).
+        template <class Block, class PairDot, class Decode>
+        JOULE_ALWAYS_INLINE float gemv_row_32(const Block* w, const activations_32& xa, PairDot pair_dot,
+                                              Decode decode) noexcept
+        {
+            __m256 acc = _mm256_setzero_ps();
+            const std::size_t full = xa.nb / fused_group * fused_group;
+            const std::int8_t* xq = xa.q.data();
+            for (std::size_t g = 0; g < full; g += fused_group, xq += 256)
+            {
+                const Block* b = w + g;
+                __m256i s = reduce_4x4(pair_dot(b[0], b[4], xq), pair_dot(b[1], b[5], xq + 64),
+                                       pair_dot(b[2], b[6], xq + 128), pair_dot(b[3], b[7], xq + 192));
+                s = _mm256_sub_epi32(s, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xa.corr.data() + g)));
+                const __m256 sc = _mm256_mul_ps(scales_8(b), _mm256_loadu_ps(xa.d.data() + g));
+                acc = fmadd_ps(_mm256_cvtepi32_ps(s), sc, acc);
+            }
+            __m256 tail = _mm256_setzero_ps();
+            for (std::size_t i = full; i < xa.nb; ++i)
+                tail = fmadd_ps(block_dot_ps(decode(w[i]), xa.x[i].qs),
+                                _mm256_set1_ps(f16_scale(w[i].d) * f16_scale(xa.x[i].d)), tail);
+            return hsum_ps(_mm256_add_ps(acc, tail));
         }
 
         template <class A>
         struct gemv_fused<A, block_q4_0, if_x86_avx2<A>>
         {
             static constexpr bool available = true;
-            static void run(const block_q4_0* w, std::size_t w_stride, std::size_t rows, const block_q8_0* x,
-                            std::size_t nb, float* y, std::size_t y_stride, const float* bias) noexcept
+            using activations = activations_32;
+            static void prepare(const block_q8_0* x, std::size_t nb, activations& xa) { xa.prepare(x, nb, 8); }
+            static void run(const block_q4_0* w, std::size_t w_stride, std::size_t rows, const activations& xa, float* y,
+                            std::size_t y_stride, const float* bias) noexcept
             {
                 const auto decode = [](const block_q4_0& b) {
                     return _mm256_sub_epi8(nibbles_32(b.qs), _mm256_set1_epi8(8));
                 };
                 for (std::size_t j = 0; j < rows; ++j)
-                    y[j * y_stride] = gemv_row_32(w + j * w_stride, x, nb, decode) + (bias ? bias[j] : 0.0f);
+                    y[j * y_stride] = gemv_row_32(w + j * w_stride, xa, pair_dot_q4_0, decode) + (bias ? bias[j] : 0.0f);
             }
         };
 
@@ -78,14 +245,16 @@ namespace joule
         struct gemv_fused<A, block_q8_0, if_x86_avx2<A>>
         {
             static constexpr bool available = true;
-            static void run(const block_q8_0* w, std::size_t w_stride, std::size_t rows, const block_q8_0* x,
-                            std::size_t nb, float* y, std::size_t y_stride, const float* bias) noexcept
+            using activations = activations_32;
+            static void prepare(const block_q8_0* x, std::size_t nb, activations& xa) { xa.prepare(x, nb, q8_0_offset); }
+            static void run(const block_q8_0* w, std::size_t w_stride, std::size_t rows, const activations& xa, float* y,
+                            std::size_t y_stride, const float* bias) noexcept
             {
                 const auto decode = [](const block_q8_0& b) {
                     return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b.qs));
                 };
                 for (std::size_t j = 0; j < rows; ++j)
-                    y[j * y_stride] = gemv_row_32(w + j * w_stride, x, nb, decode) + (bias ? bias[j] : 0.0f);
+                    y[j * y_stride] = gemv_row_32(w + j * w_stride, xa, pair_dot_q8_0, decode) + (bias ? bias[j] : 0.0f);
             }
         };
 
@@ -101,41 +270,82 @@ namespace joule
             out[3] = ((u[2] >> 4) & 0x0f0f0f0fu) | (((u[1] >> 6) & 0x03030303u) << 4);
         }
 
-        /// q4_K . q8_K over nb super-blocks: per super-block an exact int32 sum of
-        /// sc_j * sum(q * x) over its eight sub-blocks (madd of the int16 pair sums by sc_j: at
-        /// most 2 * 3840 * 63 per lane), and the minimums through q8_K's bsums.
-        JOULE_ALWAYS_INLINE float gemv_row_q4_K(const block_q4_K* w, const block_q8_K* x, std::size_t nb) noexcept
+        /// scales_mins_q4_K in a register, from the block itself (its 16 bytes from `scales` on
+        /// lie inside the block): 32-bit lanes (u0, u2, u1, u2) and (u0, u0, u1, u1) of the
+        /// twelve bytes give the four words of scale_min_k4's layout with one shift each.
+        JOULE_ALWAYS_INLINE __m128i scales_mins_q4_K(const block_q4_K& b) noexcept
+        {
+            const __m128i u = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b.scales));
+            const __m128i a = _mm_shuffle_epi32(u, _MM_SHUFFLE(2, 1, 2, 0));
+            const __m128i c = _mm_shuffle_epi32(u, _MM_SHUFFLE(1, 1, 0, 0));
+            const __m128i low = _mm_and_si128(_mm_srlv_epi32(a, _mm_setr_epi32(0, 0, 0, 4)),
+                                              _mm_setr_epi32(0x3f3f3f3f, 0x0f0f0f0f, 0x3f3f3f3f, 0x0f0f0f0f));
+            const __m128i high = _mm_and_si128(_mm_srli_epi32(c, 2), _mm_setr_epi32(0, 0x30303030, 0, 0x30303030));
+            return _mm_or_si128(low, high);
+        }
+
+        /// A q8_K activation row laid out for the q4_K kernel: per super-block, its eight 32-value
+        /// sub-blocks in the layout of pair_layout_8x32 (q, 256 bytes), the sums of its sixteen
+        /// 16-value groups added in pairs (bsum, eight per super-block: one per sub-block), and d.
+        struct activations_q4_K
+        {
+            std::size_t nb = 0;
+            std::vector<std::int8_t> q;
+            std::vector<std::int16_t> bsum;
+            std::vector<float> d;
+
+            void prepare(const block_q8_K* x, std::size_t nb_)
+            {
+                nb = nb_;
+                q.resize(nb * 256);
+                bsum.resize(nb * 8);
+                d.resize(nb);
+                for (std::size_t i = 0; i < nb; ++i)
+                {
+                    pair_layout_8x32([&](std::size_t s) { return x[i].qs + 32 * s; }, q.data() + 256 * i);
+                    for (std::size_t s = 0; s < 8; ++s) // |sum| <= 32 * 128
+                        bsum[8 * i + s] = static_cast<std::int16_t>(x[i].bsums[2 * s] + x[i].bsums[2 * s + 1]);
+                    d[i] = x[i].d;
+                }
+            }
+        };
+
+        /// q4_K . q8_K over nb super-blocks: per super-block the exact int32 dots of its eight
+        /// sub-blocks (the unsigned nibbles as in pair_dot_q4_0, sub-blocks j and j + 4 in one
+        /// register: chunk j / 2 and j / 2 + 2, the low nibbles for even j), one per lane after
+        /// reduce_4x4, times their 6-bit scales (at most 63 * 32 * 15 * 128 per lane, exact in
+        /// float too); the minimums through the paired bsums (madd: at most 2 * 63 * 4096).
+        JOULE_ALWAYS_INLINE float gemv_row_q4_K(const block_q4_K* w, const activations_q4_K& xa) noexcept
         {
             __m256 acc = _mm256_setzero_ps();
             __m128 acc_min = _mm_setzero_ps();
             const __m256i low4 = _mm256_set1_epi8(0x0f);
-            for (std::size_t i = 0; i < nb; ++i)
+            const std::int8_t* xq = xa.q.data();
+            for (std::size_t i = 0; i < xa.nb; ++i, xq += 256)
             {
                 const block_q4_K& b = w[i];
-                alignas(16) std::uint32_t sm[4];
-                scales_mins_q4_K(b.scales, sm);
-                const __m128i sm16_lo = _mm_cvtepu8_epi16(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(sm)));
-                const __m128i mins16 = _mm_cvtepu8_epi16(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(sm + 2)));
-                const __m128i bsums = _mm_hadd_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(x[i].bsums)),
-                                                     _mm_loadu_si128(reinterpret_cast<const __m128i*>(x[i].bsums + 8)));
-                const __m128i prod_min = _mm_madd_epi16(mins16, bsums);
-                const __m256i scales = _mm256_broadcastsi128_si256(sm16_lo);
-                __m256i sumi = _mm256_setzero_si256();
-                for (int j = 0; j < 4; ++j)
+                const __m128i sm = scales_mins_q4_K(b);
+                const __m256i scales = _mm256_cvtepu8_epi32(sm);
+                const __m128i mins16 = _mm_cvtepu8_epi16(_mm_unpackhi_epi64(sm, sm));
+                const __m128i bsum = _mm_loadu_si128(reinterpret_cast<const __m128i*>(xa.bsum.data() + 8 * i));
+                const __m128i prod_min = _mm_madd_epi16(mins16, bsum);
+                __m256i v[4];
+                for (int c = 0; c < 2; ++c)
                 {
-                    const __m256i q = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b.qs + 32 * j));
-                    const __m256i lo = _mm256_and_si256(q, low4);
-                    const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), low4);
-                    const __m256i x0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x[i].qs + 64 * j));
-                    const __m256i x1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x[i].qs + 64 * j + 32));
-                    const __m256i sc0 = _mm256_shuffle_epi8(scales, _mm256_set1_epi16(short(0x0100 + 0x0202 * (2 * j))));
-                    const __m256i sc1 = _mm256_shuffle_epi8(scales, _mm256_set1_epi16(short(0x0100 + 0x0202 * (2 * j + 1))));
-                    const __m256i p0 = _mm256_madd_epi16(_mm256_maddubs_epi16(lo, x0), sc0);
-                    const __m256i p1 = _mm256_madd_epi16(_mm256_maddubs_epi16(hi, x1), sc1);
-                    sumi = _mm256_add_epi32(sumi, _mm256_add_epi32(p0, p1));
+                    const __m256i p0 = load_pair_16(b.qs + 32 * c, b.qs + 32 * (c + 2));
+                    const __m256i p1 = load_pair_16(b.qs + 32 * c + 16, b.qs + 32 * (c + 2) + 16);
+                    const std::int8_t* xl = xq + 128 * c; // vector 2c, then 2c + 1 at + 64
+                    const __m256i x0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xl));
+                    const __m256i x1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xl + 32));
+                    const __m256i x2 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xl + 64));
+                    const __m256i x3 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xl + 96));
+                    v[2 * c] = nibble_pair_dot(_mm256_and_si256(p0, low4), _mm256_and_si256(p1, low4), x0, x1);
+                    v[2 * c + 1] = nibble_pair_dot(_mm256_and_si256(_mm256_srli_epi16(p0, 4), low4),
+                                                   _mm256_and_si256(_mm256_srli_epi16(p1, 4), low4), x2, x3);
                 }
-                acc = fmadd_ps(_mm256_set1_ps(x[i].d * f16_scale(b.d)), _mm256_cvtepi32_ps(sumi), acc);
-                acc_min = _mm_add_ps(_mm_mul_ps(_mm_set1_ps(x[i].d * f16_scale(b.dmin)), _mm_cvtepi32_ps(prod_min)), acc_min);
+                const __m256i sumi = _mm256_mullo_epi32(reduce_4x4(v[0], v[1], v[2], v[3]), scales);
+                acc = fmadd_ps(_mm256_set1_ps(xa.d[i] * f16_scale(b.d)), _mm256_cvtepi32_ps(sumi), acc);
+                acc_min = _mm_add_ps(_mm_mul_ps(_mm_set1_ps(xa.d[i] * f16_scale(b.dmin)), _mm_cvtepi32_ps(prod_min)), acc_min);
             }
             __m128 m = _mm_add_ps(acc_min, _mm_movehl_ps(acc_min, acc_min));
             m = _mm_add_ss(m, _mm_movehdup_ps(m));
@@ -146,11 +356,13 @@ namespace joule
         struct gemv_fused<A, block_q4_K, if_x86_avx2<A>>
         {
             static constexpr bool available = true;
-            static void run(const block_q4_K* w, std::size_t w_stride, std::size_t rows, const block_q8_K* x,
-                            std::size_t nb, float* y, std::size_t y_stride, const float* bias) noexcept
+            using activations = activations_q4_K;
+            static void prepare(const block_q8_K* x, std::size_t nb, activations& xa) { xa.prepare(x, nb); }
+            static void run(const block_q4_K* w, std::size_t w_stride, std::size_t rows, const activations& xa, float* y,
+                            std::size_t y_stride, const float* bias) noexcept
             {
                 for (std::size_t j = 0; j < rows; ++j)
-                    y[j * y_stride] = gemv_row_q4_K(w + j * w_stride, x, nb) + (bias ? bias[j] : 0.0f);
+                    y[j * y_stride] = gemv_row_q4_K(w + j * w_stride, xa) + (bias ? bias[j] : 0.0f);
             }
         };
     } // namespace detail

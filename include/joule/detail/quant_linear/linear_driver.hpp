@@ -81,16 +81,19 @@ namespace joule
             T* p_;
         };
 
-        /// Quantizes every row of x to Dot blocks (M rows of K / block_size, in `blocks`) and
-        /// expands them into `out`.
+        /// Quantizes every row of x to Dot blocks (M rows of K / block_size, in `blocks`) and,
+        /// if `expand`, expands them into `out` (the fused M == 1 kernels read the blocks).
         template <class A, class Dot>
-        void quantize_activations(const matrix_view<const float>& x, Dot* blocks, quantized_activations& out)
+        void quantize_activations(const matrix_view<const float>& x, Dot* blocks, quantized_activations& out, bool expand)
         {
             const std::size_t M = x.rows, K = x.cols, nb = K / Dot::block_size;
             out.k = K;
-            out.q.resize(M * K);
-            out.d.resize(M * K / 32);
-            out.sum.resize(M * K / 16);
+            if (expand)
+            {
+                out.q.resize(M * K);
+                out.d.resize(M * K / 32);
+                out.sum.resize(M * K / 16);
+            }
             std::vector<float> gathered(x.col_stride == 1 ? 0 : K);
             for (std::size_t m = 0; m < M; ++m)
             {
@@ -103,7 +106,7 @@ namespace joule
                 }
                 Dot* b = blocks + m * nb;
                 quantize_blocks<A, Dot>(row, b, nb);
-                for (std::size_t i = 0; i < nb; ++i)
+                for (std::size_t i = 0; expand && i < nb; ++i)
                 {
                     const std::size_t k0 = m * K + i * Dot::block_size;
                     expand_activation(b[i], out.q.data() + k0, out.d.data() + k0 / 32, out.sum.data() + k0 / 16);
@@ -243,17 +246,20 @@ namespace joule
             const std::size_t M = x.rows, K = x.cols, nb = K / Block::block_size;
             arch_array<Dot> blocks(M * nb);
             quantized_activations xq;
-            quantize_activations<A, Dot>(x, blocks.data(), xq);
             const double ops = 2.0 * double(M) * double(N) * double(K);
-            if (M == 1 && gemv_fused<A, Block>::available)
+            using fused = gemv_fused<A, Block>;
+            if (M == 1 && fused::available)
             {
-                const Dot* xb = blocks.data();
+                quantize_activations<A, Dot>(x, blocks.data(), xq, false);
+                typename fused::activations xa;
+                fused::prepare(blocks.data(), nb, xa);
                 run_columns(N, weight_tile_rows, ops, exec, [&](std::size_t j0, std::size_t j1) {
-                    gemv_fused<A, Block>::run(w + j0 * w_stride, w_stride, j1 - j0, xb, nb, y.data + j0 * y.col_stride,
-                                              y.col_stride, bias ? bias + j0 : nullptr);
+                    fused::run(w + j0 * w_stride, w_stride, j1 - j0, xa, y.data + j0 * y.col_stride, y.col_stride,
+                               bias ? bias + j0 : nullptr);
                 });
                 return;
             }
+            quantize_activations<A, Dot>(x, blocks.data(), xq, true);
             if constexpr (panel_kernel<A>::available && panel_format<Block>)
                 if (M >= panel_kernel<A>::min_rows)
                     return qlinear_panels<A, Block>(xq, M, w, w_stride, N, y, bias, exec);
