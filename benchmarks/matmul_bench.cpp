@@ -192,6 +192,27 @@ namespace
         }
     };
 
+#if defined(JOULE_BENCH_EIGEN)
+    /// The widest instruction set Eigen's products were compiled with (its own
+    /// SimdInstructionSetsInUse() says "AVX" for AVX2 + FMA builds).
+    const char* eigen_isa()
+    {
+#if defined(EIGEN_VECTORIZE_AVX512)
+        return "Eigen AVX512";
+#elif defined(EIGEN_VECTORIZE_AVX2) && defined(EIGEN_VECTORIZE_FMA)
+        return "Eigen AVX2+FMA";
+#elif defined(EIGEN_VECTORIZE_AVX)
+        return "Eigen AVX";
+#elif defined(EIGEN_VECTORIZE_NEON)
+        return "Eigen NEON";
+#elif defined(EIGEN_VECTORIZE_SSE2)
+        return "Eigen SSE2";
+#else
+        return "Eigen scalar";
+#endif
+    }
+#endif
+
     // ---- square sgemm ----------------------------------------------------------------------------
     enum class impl
     {
@@ -253,7 +274,7 @@ namespace
                 Eigen::Map<rm> C(c.data(), in, in);
                 C.noalias() = A * B;
             };
-            state.SetLabel(Eigen::SimdInstructionSetsInUse());
+            state.SetLabel(eigen_isa());
 #else
             return state.SkipWithError("Eigen was not found when joule-bench was configured");
 #endif
