@@ -40,6 +40,7 @@
 
 #include <benchmark/benchmark.h>
 
+#include <joule/arch.hpp>
 #include <joule/matmul.hpp>
 
 #include "support/report.hpp"
@@ -123,6 +124,7 @@ namespace
         sgemm_fn sgemm = nullptr;
         sgemv_fn sgemv = nullptr;
         void (*set_threads)(int) = nullptr;
+        std::string kernels; ///< openblas_get_corename(): the kernel set DYNAMIC_ARCH chose (or OPENBLAS_CORETYPE forced)
         std::string error = "OpenBLAS was not found when joule-bench was configured";
 
         static const openblas_lib& get()
@@ -137,6 +139,8 @@ namespace
                 l.sgemm = reinterpret_cast<sgemm_fn>(dlsym(h, "cblas_sgemm"));
                 l.sgemv = reinterpret_cast<sgemv_fn>(dlsym(h, "cblas_sgemv"));
                 l.set_threads = reinterpret_cast<void (*)(int)>(dlsym(h, "openblas_set_num_threads"));
+                if (auto core = reinterpret_cast<char* (*)()>(dlsym(h, "openblas_get_corename")))
+                    l.kernels = core();
                 std::string where;
                 if (!config || !std::strstr(config(), "OpenBLAS") || !l.sgemm || !l.sgemv || !l.set_threads ||
                     !defined_in(reinterpret_cast<void*>(l.sgemm), "openblas", where))
@@ -156,6 +160,7 @@ namespace
         decltype(&::bli_sgemm) sgemm = nullptr;
         decltype(&::bli_thread_set_num_threads) set_threads = nullptr;
 #endif
+        std::string kernels; ///< bli_arch_string(bli_arch_query_id()): the configuration chosen at run time
         std::string error = "BLIS was not found when joule-bench was configured";
 
         static const blis_lib& get()
@@ -170,6 +175,10 @@ namespace
                 l.sgemm = reinterpret_cast<decltype(&::bli_sgemm)>(dlsym(h, "bli_sgemm"));
                 l.set_threads = reinterpret_cast<decltype(&::bli_thread_set_num_threads)>(
                     dlsym(h, "bli_thread_set_num_threads"));
+                auto arch_id = reinterpret_cast<decltype(&::bli_arch_query_id)>(dlsym(h, "bli_arch_query_id"));
+                auto arch_name = reinterpret_cast<decltype(&::bli_arch_string)>(dlsym(h, "bli_arch_string"));
+                if (arch_id && arch_name)
+                    l.kernels = arch_name(arch_id());
                 std::string where;
                 if (!version || !version() || !l.sgemm || !l.set_threads ||
                     !defined_in(reinterpret_cast<void*>(l.sgemm), "blis", where))
@@ -182,6 +191,27 @@ namespace
             return lib;
         }
     };
+
+#if defined(JOULE_BENCH_EIGEN)
+    /// The widest instruction set Eigen's products were compiled with (its own
+    /// SimdInstructionSetsInUse() says "AVX" for AVX2 + FMA builds).
+    const char* eigen_isa()
+    {
+#if defined(EIGEN_VECTORIZE_AVX512)
+        return "Eigen AVX512";
+#elif defined(EIGEN_VECTORIZE_AVX2) && defined(EIGEN_VECTORIZE_FMA)
+        return "Eigen AVX2+FMA";
+#elif defined(EIGEN_VECTORIZE_AVX)
+        return "Eigen AVX";
+#elif defined(EIGEN_VECTORIZE_NEON)
+        return "Eigen NEON";
+#elif defined(EIGEN_VECTORIZE_SSE2)
+        return "Eigen SSE2";
+#else
+        return "Eigen scalar";
+#endif
+    }
+#endif
 
     // ---- square sgemm ----------------------------------------------------------------------------
     enum class impl
@@ -206,6 +236,7 @@ namespace
                 joule::matmul(joule::matrix_view<const float>(a.data(), n, n), joule::matrix_view<const float>(b.data(), n, n),
                               joule::matrix_view<float>(c.data(), n, n), opt);
             };
+            state.SetLabel(joule::compiled_arch().isa);
         }
         else if (who == impl::openblas)
         {
@@ -213,6 +244,7 @@ namespace
             if (!lib.sgemm)
                 return state.SkipWithError(lib.error.c_str());
             lib.set_threads(threads);
+            state.SetLabel(lib.kernels);
             run = [&] { lib.sgemm(101, 111, 111, in, in, in, 1.0f, a.data(), in, b.data(), in, 0.0f, c.data(), in); };
         }
         else if (who == impl::blis)
@@ -222,6 +254,7 @@ namespace
             if (!lib.sgemm)
                 return state.SkipWithError(lib.error.c_str());
             lib.set_threads(threads);
+            state.SetLabel(lib.kernels);
             run = [&] {
                 float one = 1.0f, zero = 0.0f;
                 const dim_t d = static_cast<dim_t>(n);
@@ -241,6 +274,7 @@ namespace
                 Eigen::Map<rm> C(c.data(), in, in);
                 C.noalias() = A * B;
             };
+            state.SetLabel(eigen_isa());
 #else
             return state.SkipWithError("Eigen was not found when joule-bench was configured");
 #endif

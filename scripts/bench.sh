@@ -5,6 +5,12 @@
 #   scripts/bench.sh                    the short default run (under 5 minutes on 2 cores)
 #   scripts/bench.sh --full             every benchmark, 3 repetitions each (medians)
 #   scripts/bench.sh --remeasure        measure the machine limits again (cached per machine)
+#   scripts/bench.sh --avx2             hold joule and every peer to AVX2 + FMA (the instruction set
+#                                       the issues' speed targets were set on), in build/bench-avx2:
+#                                       joule and Eigen compiled with -march=x86-64-v3, OpenBLAS
+#                                       with OPENBLAS_CORETYPE=Haswell; BLIS keeps the configuration
+#                                       it picks (Debian's 0.9 has no working override: zen3, AVX2,
+#                                       on AMD). Each sgemm row's label names the kernels that ran.
 #   scripts/bench.sh --ggml             also build ggml from PyPI's llama-cpp-python sdist
 #                                       (scripts/ggml_peer.sh) and run its rows side by side
 #   scripts/bench.sh --results-dir DIR  where the timestamped results folder goes
@@ -23,12 +29,13 @@
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
-full=0 ggml=0 results_root="$JOULE_ROOT/build/bench/results" extra=() energy=() remeasure=()
+full=0 ggml=0 avx2=0 results_root="$JOULE_ROOT/build/bench/results" extra=() energy=() remeasure=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --full) full=1; shift ;;
     --remeasure) remeasure=(--remeasure-limits); shift ;;
     --ggml) ggml=1; shift ;;
+    --avx2) avx2=1; shift ;;
     --results-dir) results_root="${2:?--results-dir needs a folder}"; shift 2 ;;
     --results-dir=*) results_root="${1#*=}"; shift ;;
     --watts|--power-command|--power-file|--power-model|--power-scope|--energy-source)
@@ -36,7 +43,7 @@ while [ $# -gt 0 ]; do
     --watts=*|--power-command=*|--power-file=*|--power-model=*|--power-scope=*|--energy-source=*)
       energy+=("$1"); shift ;;
     --) shift; extra=("$@"); break ;;
-    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,28p' "$0"; exit 0 ;;
     *) die "unknown option '$1' (try --help)" ;;
   esac
 done
@@ -51,9 +58,13 @@ if [ $ggml -eq 1 ]; then
   peer_args+=(-DJOULE_GGML_PEER_PREFIX="$("$JOULE_ROOT/scripts/ggml_peer.sh" --jobs "$(nproc)")")
 fi
 
-build="$JOULE_ROOT/build/bench"
-say "== building joule-bench (Release, -march=native) in $build"
-cmake -S "$JOULE_ROOT" -B "$build" -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS="-march=native" \
+build="$JOULE_ROOT/build/bench" march=native
+if [ $avx2 -eq 1 ]; then
+  build="$JOULE_ROOT/build/bench-avx2" march=x86-64-v3
+  export OPENBLAS_CORETYPE=Haswell
+fi
+say "== building joule-bench (Release, -march=$march) in $build"
+cmake -S "$JOULE_ROOT" -B "$build" -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS="-march=$march" \
       -DJOULE_BUILD_BENCHMARKS=ON -DJOULE_BUILD_TESTS=OFF -DJOULE_BUILD_EXAMPLES=OFF -DJOULE_INSTALL=OFF \
       "${peer_args[@]}" >/dev/null
 cmake --build "$build" --target joule-bench -j "$(nproc)" >/dev/null
