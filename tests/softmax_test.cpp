@@ -352,9 +352,8 @@ TEST_CASE("long rows: chunks, the switches between algorithms")
 
 TEST_CASE("two passes: blocks of -inf only, and a maximum in the last block")
 {
-    // Pass 1 finds each 4096-element block's maximum in the loop over the block before it; a
-    // block whose maximum is not finite is scanned apart, and the next block's maximum must
-    // still be found.
+    // Pass 1 merges the statistics of 4096-element blocks; a block whose maximum is not finite
+    // is scanned apart, and the blocks after it must still be summed against their own maxima.
     constexpr std::size_t block = joule::detail::softmax_block;
     std::mt19937 rng(23);
     for (std::size_t n : {2 * block, 3 * block + 100, 5 * block - 1})

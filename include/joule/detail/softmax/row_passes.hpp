@@ -298,44 +298,6 @@ namespace joule
             return sum[0];
         }
 
-        /// The sum of 2^bias exp(d) over x[0, n) in double, and in `next_max` the largest element
-        /// of next[0, n) (a NaN gives an unspecified value, as row_max), in one loop: the two-pass
-        /// kernel's pass 1 reads the next block from memory while it computes on this one (in
-        /// L1), so the reads overlap the exp work instead of waiting in a max loop of their own.
-        template <class A, class T, bool Scaled>
-        double exp_sum_next_max(const T* x, const T* next, std::size_t n, float m, float temperature,
-                                float& next_max) noexcept
-        {
-            constexpr std::size_t w = simd::width<float, A>;
-            const shifted_argument<A, Scaled> arg(m, temperature);
-            float_group<A, 4> peak;
-            for (auto& p : peak)
-                p = simd::splat<A>(minus_infinity);
-            const auto sum =
-              accumulate_row<A, 1>(x,
-                                   n,
-                                   minus_infinity,
-                                   x,
-                                   [&](auto& v, std::size_t i, std::size_t count, auto& acc) JOULE_INLINE_LAMBDA
-                                   {
-                                       constexpr std::size_t g = group_size<decltype(v)>;
-                                       if constexpr (g == 4)
-                                       {
-                                           JOULE_UNROLLED for (std::size_t k = 0; k < g; ++k) peak[k] =
-                                             simd::max(peak[k], row_input<T>::template load<A>(next + i + k * w));
-                                       }
-                                       else if (count == w)
-                                           peak[0] = simd::max(peak[0], row_input<T>::template load<A>(next + i));
-                                       else
-                                           peak[1] = simd::max(peak[1], load_partial<A>(next + i, count, minus_infinity));
-                                       JOULE_UNROLLED for (std::size_t k = 0; k < g; ++k) v[k] = arg(v[k]);
-                                       exp_kernel<A>::biased(v);
-                                       acc[0] += group_sum(v);
-                                   });
-            next_max = simd::reduce_max(simd::max(simd::max(peak[0], peak[1]), simd::max(peak[2], peak[3])));
-            return sum[0];
-        }
-
         /// y = 2^bias exp(d) * scale. Stream: full registers go around the caches (y aligned to
         /// the register size by the peeling; rows far larger than the last-level cache).
         template <class A, class T, bool Scaled, bool Stream = false>

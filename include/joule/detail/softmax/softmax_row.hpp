@@ -122,37 +122,6 @@ namespace joule
         row_stats chunk_stats(const T* x, std::size_t n, float temperature) noexcept
         {
             row_stats s;
-            if constexpr (!Accurate)
-            {
-                // Each block's maximum comes out of the loop over the block before it (from
-                // memory, while that block's exps run); the block is then summed from L1.
-                std::size_t b = 0;
-                float m = row_max<A>(x, std::min(softmax_block, n));
-                for (; n - b >= 2 * softmax_block; b += softmax_block)
-                {
-                    row_stats block;
-                    float next_max;
-                    if (JOULE_LIKELY(std::isfinite(m)))
-                    {
-                        block.max = m;
-                        block.rest = std::ldexp(
-                          exp_sum_next_max<A, T, Scaled>(x + b, x + b + softmax_block, softmax_block, m, temperature,
-                                                         next_max),
-                          -exp_kernel<A>::bias);
-                    }
-                    else
-                    {
-                        block = scan_nonfinite(x + b, softmax_block, m);
-                        next_max = row_max<A>(x + b + softmax_block, softmax_block);
-                    }
-                    merge_stats(s, block, temperature);
-                    m = next_max;
-                }
-                for (; b < n; b += softmax_block)
-                    merge_stats(s, block_stats<A, T, Scaled, false>(x + b, std::min(softmax_block, n - b), temperature),
-                                temperature);
-                return s;
-            }
             for (std::size_t b = 0; b < n; b += softmax_block)
                 merge_stats(s,
                             block_stats<A, T, Scaled, Accurate>(
