@@ -350,6 +350,30 @@ TEST_CASE("long rows: chunks, the switches between algorithms")
     check_row<float>(row, false);
 }
 
+TEST_CASE("two passes: blocks of -inf only, and a maximum in the last block")
+{
+    // Pass 1 merges the statistics of 4096-element blocks; a block whose maximum is not finite
+    // is scanned apart, and the blocks after it must still be summed against their own maxima.
+    constexpr std::size_t block = joule::detail::softmax_block;
+    std::mt19937 rng(23);
+    for (std::size_t n : {2 * block, 3 * block + 100, 5 * block - 1})
+    {
+        CAPTURE(n);
+        auto row = make_row(n, dist::normal10, rng);
+        std::fill(row.begin(), row.begin() + block, -pinf);                 // the first block masked
+        std::fill(row.begin() + block + 7, row.begin() + block + 12, -pinf); // a few in the next one
+        row[n - 1] = 60.0f; // the row's maximum in the last element
+        for (std::size_t offset : {std::size_t(0), std::size_t(3)})
+        {
+            check_row<float>(row, false, {}, offset, algorithm::two_pass);
+            check_row<float>(row, true, {}, offset, algorithm::two_pass);
+        }
+        joule::softmax_options o;
+        o.temperature = 0.5f;
+        check_row<float>(row, false, o, 1, algorithm::two_pass);
+    }
+}
+
 TEST_CASE("every algorithm on every length: accuracy, temperature, f16")
 {
     std::mt19937 rng(20);

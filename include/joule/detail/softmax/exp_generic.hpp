@@ -30,8 +30,8 @@
 // chain of ~12 dependent operations (~45 cycles), and the out-of-order window only holds enough
 // independent work to keep both FMA pipes busy when the chains of several registers are
 // interleaved in the instruction stream (+15% over one register at a time on Zen 4, AVX2).
-// exp_x86.hpp specializes exp_kernel where an instruction does better (AVX-512 VSCALEFPS) or
-// where FMA is missing (x86-64 baseline, v2).
+// exp_x86.hpp specializes exp_kernel where an instruction does better (AVX-512 VSCALEFPS, the
+// AVX2 table lookup VPERMPS) or where FMA is missing (x86-64 baseline, v2).
 #pragma once
 
 #include <array>
@@ -134,9 +134,9 @@ namespace joule
             return p;
         }
 
-        /// The portable exp kernels (see the top of this file); specialized per instruction set.
-        template <class A, class Enable = void>
-        struct exp_kernel
+        /// The portable exp kernels (see the top of this file).
+        template <class A>
+        struct exp_kernel_portable
         {
             using fbatch = simd::batch<float, A>;
             using ibatch = simd::batch<std::int32_t, A>;
@@ -206,6 +206,12 @@ namespace joule
                 const auto s2 = simd::bitcast<float>(simd::shift_left<23>(simd::bitcast<std::uint32_t>(n2)) + one);
                 return (p * s1) * s2;
             }
+        };
+        /// The exp kernels an instruction set uses: the portable ones unless exp_x86.hpp
+        /// specializes them.
+        template <class A, class Enable = void>
+        struct exp_kernel : exp_kernel_portable<A>
+        {
         };
     } // namespace detail
     JOULE_END_ARCH_NS

@@ -69,6 +69,69 @@ namespace joule
         };
 #endif
 
+#if defined(__AVX2__) && defined(__FMA__)
+        /// AVX2 (x86-64-v3): the softmax kernel looks 2^(j/8) up in a table of eight floats (one
+        /// VPERMPS, which reads the low three bits of each index lane), so that its reduced
+        /// argument is eight times smaller, |r| <= ln2/16, and a cubic replaces the degree-5
+        /// polynomial: six multiply-adds per register instead of eight on the two FMA pipes the
+        /// kernel is bound by; the table and exponent work goes to the vector integer pipes.
+        /// exp(d) = 2^n * 2^(j/8) * p(r), with k = 8n + j = round(d * 8 / ln2) and
+        /// r = d - k ln2/8 (ln2_hi alone, as the portable kernel). p is a relative minimax cubic
+        /// with p(0) = 1 and p'(0) = 1 (fit error 2.8e-8 after rounding the coefficients to float),
+        /// the table entries are 2^(j/8) rounded to float (<= 0.5 ULP); the errors stay within the
+        /// portable kernel's bound, 2.2e-7 + |d| * 2.8e-9 (tests/softmax_exp_test.cpp). full() is the
+        /// portable one.
+        template <class A>
+        struct exp_kernel<A,
+                          std::enable_if_t<!std::is_same<A, simd::scalar_arch>::value && simd::width<float, A> == 8>>
+            : exp_kernel_portable<A>
+        {
+            static constexpr int bias = 32;
+
+            template <std::size_t N>
+            static JOULE_ALWAYS_INLINE void biased(float_group<A, N>& d) noexcept
+            {
+                using c = exp_constants;
+                // t = 1.5 * 2^23 + k + 8 bias: its bits are 0x4b400000 + k + 8 bias (k + 8 bias may
+                // be negative; the sum never is). Adding a multiple of 8 keeps j = k mod 8 in the
+                // low three bits, where VPERMPS reads the index, and since 0x4b400000 / 8 << 23
+                // wraps to 0, (bits(t) >> 3) << 23 is (n + bias) << 23 modulo 2^32: added to the
+                // bits of 2^(j/8) (exponent field 127, n + bias >= -118), it multiplies by 2^(n + bias).
+                const __m256 magic = _mm256_set1_ps(c::magic + 8.0f * static_cast<float>(bias));
+                const __m256 scale8 = _mm256_set1_ps(8.0f * c::log2e);
+                const __m256 ln2_8 = _mm256_set1_ps(-c::ln2_hi / 8.0f);
+                const __m256 table = _mm256_setr_ps(0x1p+0f,
+                                                    0x1.172b84p+0f,
+                                                    0x1.306fep+0f,
+                                                    0x1.4bfdaep+0f,
+                                                    0x1.6a09e6p+0f,
+                                                    0x1.8ace54p+0f,
+                                                    0x1.ae89fap+0f,
+                                                    0x1.d5818ep+0f);
+                __m256 t[N], r[N], p[N];
+                JOULE_UNROLLED for (std::size_t k = 0; k < N; ++k) d[k] =
+                  simd::clamp_low(d[k], simd::splat<A>(c::x_min));
+                JOULE_UNROLLED for (std::size_t k = 0; k < N; ++k) t[k] = _mm256_fmadd_ps(d[k], scale8, magic);
+                JOULE_UNROLLED for (std::size_t k = 0; k < N; ++k) r[k] =
+                  _mm256_fmadd_ps(_mm256_sub_ps(t[k], magic), ln2_8, d[k]);
+                JOULE_UNROLLED for (std::size_t k = 0; k < N; ++k) p[k] =
+                  _mm256_fmadd_ps(_mm256_set1_ps(0x1.554a8ep-3f), r[k], _mm256_set1_ps(0x1.0008bp-1f));
+                JOULE_UNROLLED for (std::size_t k = 0; k < N; ++k) p[k] =
+                  _mm256_fmadd_ps(p[k], r[k], _mm256_set1_ps(1.0f));
+                JOULE_UNROLLED for (std::size_t k = 0; k < N; ++k) p[k] =
+                  _mm256_fmadd_ps(p[k], r[k], _mm256_set1_ps(1.0f));
+                JOULE_UNROLLED for (std::size_t k = 0; k < N; ++k)
+                {
+                    const __m256i bits = _mm256_castps_si256(t[k]);
+                    const __m256i power = _mm256_slli_epi32(_mm256_srli_epi32(bits, 3), 23);
+                    const __m256 scale = _mm256_castsi256_ps(
+                      _mm256_add_epi32(_mm256_castps_si256(_mm256_permutevar8x32_ps(table, bits)), power));
+                    d[k] = _mm256_mul_ps(p[k], scale);
+                }
+            }
+        };
+#endif
+
 #if !defined(__FMA__) && !defined(__AVX512F__)
         /// exp of two doubles in [x_min, x_max] (or NaN), relative error < 1e-10.
         JOULE_ALWAYS_INLINE __m128d exp_pd_sse2(__m128d x) noexcept
