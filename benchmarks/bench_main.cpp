@@ -450,6 +450,12 @@ namespace
         std::fprintf(text, "joule-bench: kernels in use: level=%s isa=%s simd=%s (%zu float lanes), xsimd %d.%d\n",
                     arch.level, arch.isa, arch.simd, arch.float_lanes, arch.xsimd_version_major,
                     arch.xsimd_version_minor);
+        if (const char* forced = std::getenv("JOULE_ARCH"); forced && *forced)
+            std::fprintf(stderr,
+                         "joule-bench: warning: JOULE_ARCH=%s changes only the dispatch_overhead rows; every other "
+                         "benchmark runs the level above (%s), which this joule-bench was compiled for. "
+                         "scripts/bench.sh --avx2 builds one for AVX2\n",
+                         forced, arch.level);
         std::fprintf(text, "joule-bench: limits %s: %s\n",
                     from_cache ? ("cached " + limits.measured_at + " (--remeasure-limits to redo)").c_str()
                                : ("measured now, " + limits.measured_at).c_str(),
