@@ -218,10 +218,11 @@ namespace
     {
         char buf[512];
         std::snprintf(buf, sizeof buf,
-                      "fp32 FMA %.1f / %.1f GFLOP/s, int8 dot %.1f / %.1f GOP/s (%s), read %.1f / %.1f GB/s, "
+                      "fp32 FMA %.1f / %.1f GFLOP/s, int8 dot %.1f / %.1f GOP/s (%s), read %.1f / %.1f GB/s (%s), "
                       "triad %.1f / %.1f GB/s (1 core / %d), clock %.2f GHz, last-level cache %.0f KiB",
                       L.fma_gflops_1, L.fma_gflops_all, L.int8_gops_1, L.int8_gops_all, L.int8_method.c_str(),
-                      L.read_gbs_1, L.read_gbs_all, L.triad_gbs_1, L.triad_gbs_all, L.cpus, L.clock_ghz,
+                      L.read_gbs_1, L.read_gbs_all, L.read_method.empty() ? "1 stream" : L.read_method.c_str(),
+                      L.triad_gbs_1, L.triad_gbs_all, L.cpus, L.clock_ghz,
                       L.last_level_cache_bytes() / 1024);
         return buf;
     }
@@ -450,6 +451,12 @@ namespace
         std::fprintf(text, "joule-bench: kernels in use: level=%s isa=%s simd=%s (%zu float lanes), xsimd %d.%d\n",
                     arch.level, arch.isa, arch.simd, arch.float_lanes, arch.xsimd_version_major,
                     arch.xsimd_version_minor);
+        if (const char* forced = std::getenv("JOULE_ARCH"); forced && *forced)
+            std::fprintf(stderr,
+                         "joule-bench: warning: JOULE_ARCH=%s changes only the dispatch_overhead rows; every other "
+                         "benchmark runs the level above (%s), which this joule-bench was compiled for. "
+                         "scripts/bench.sh --avx2 builds one for AVX2\n",
+                         forced, arch.level);
         std::fprintf(text, "joule-bench: limits %s: %s\n",
                     from_cache ? ("cached " + limits.measured_at + " (--remeasure-limits to redo)").c_str()
                                : ("measured now, " + limits.measured_at).c_str(),

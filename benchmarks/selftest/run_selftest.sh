@@ -32,6 +32,9 @@ check "table labels the estimate" has "$work/short/table.txt" 'ESTIMATED'
 check "the default power model is labelled default" has "$work/short.out" \
   'energy: estimate (default model: idle 10 W + 6 W/core; set with --power-model), scope package, estimated'
 "$bin" "${common[@]}" --benchmark_filter='^dot/joule' --power-model=idle=12 >"$work/model.out" 2>&1
+JOULE_ARCH=sse2 "$bin" "${common[@]}" --benchmark_filter='^dot/joule' >"$work/arch.out" 2>&1
+check "JOULE_ARCH warns that it changes only the dispatch rows" has "$work/arch.out" \
+  'warning: JOULE_ARCH=sse2 changes only the dispatch_overhead rows'
 check "a stated power model is not called default" has "$work/model.out" \
   'energy: estimate (model: idle 12 W + 6 W/core), scope package, estimated'
 check "table rows carry source and quality" has "$work/short/table.txt" 'estimate package, estimated'

@@ -33,6 +33,7 @@ namespace joule_bench
         std::vector<cache_level> caches;
         std::string cache_source;                      ///< sysfs, or Google Benchmark's CPU info
         double others_busy = 0;                       ///< share of the CPUs others used just before measuring (0..1)
+        std::string read_method;                       ///< the faster of 1 stream and 8 side by side
         std::string triad_method;                      ///< the faster of regular and streaming stores
 
         /// The last-level cache's total size (bytes), 0 when unknown.
