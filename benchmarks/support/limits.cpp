@@ -572,32 +572,27 @@ namespace joule_bench
             m.b.assign(n, 2.0f);
             m.c.assign(n, 0.5f);
             // Each window is a whole number of passes; passes = iterations.
-            // Read: the better of one sequential stream and eight side by side.
-            auto read_one = [&](double (*pass)(const float*, std::size_t)) {
+            auto gbs_of_passes = [&](const auto& one_pass) {
                 return best_rate(
                            [&](std::uint64_t passes) {
                                double b = 0;
                                for (std::uint64_t p = 0; p < passes; ++p)
-                                   b += pass(m.a.data(), n);
+                                   b += one_pass();
                                return b;
                            },
                            quick ? 0.005 : 0.3, tries) *
                        1e-9;
+            };
+            // Read: the better of one sequential stream and eight side by side.
+            auto read_one = [&](double (*pass)(const float*, std::size_t)) {
+                return gbs_of_passes([&] { return pass(m.a.data(), n); });
             };
             const double read_1_stream = read_one(read_pass), read_8_streams = read_one(read_pass_8_streams);
             L.read_gbs_1 = std::max(read_1_stream, read_8_streams);
             L.read_method = read_8_streams > read_1_stream ? "8 streams" : "1 stream";
             // Triad: the better of regular and streaming stores (STREAM counts 12 bytes either way).
             auto triad_one = [&](double (*pass)(float*, const float*, const float*, std::size_t)) {
-                return best_rate(
-                           [&](std::uint64_t passes) {
-                               double b = 0;
-                               for (std::uint64_t p = 0; p < passes; ++p)
-                                   b += pass(m.a.data(), m.b.data(), m.c.data(), n);
-                               return b;
-                           },
-                           quick ? 0.005 : 0.3, tries) *
-                       1e-9;
+                return gbs_of_passes([&] { return pass(m.a.data(), m.b.data(), m.c.data(), n); });
             };
             const double triad_regular = triad_one(triad_pass), triad_streaming = triad_one(triad_pass_streaming);
             L.triad_gbs_1 = std::max(triad_regular, triad_streaming);
