@@ -216,6 +216,11 @@ run_dispatch() {
 
 # Interrupted: stop the background test runs too.
 trap 'kill $(jobs -p) 2>/dev/null; exit 130' INT TERM
+if [ -n "$only" ]; then   # a pattern that matches nothing would otherwise "pass" with 0 run
+  matched=0
+  for c in "${configs[@]}"; do [[ "${c%%|*}" =~ $only ]] && matched=1; done
+  [ $matched -eq 1 ] || die "--only '$only' matches no configuration (scripts/test.sh --list shows them)"
+fi
 start=$(date +%s)
 state="$JOULE_ROOT/build/test/.run-$$"
 rm -rf "$state" && mkdir -p "$state" || die "cannot create $state"
