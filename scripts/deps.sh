@@ -18,6 +18,7 @@ test_packages=(
 bench_packages=(
   cmake make g++ pkgconf libxsimd-dev libbenchmark-dev
   libopenblas-dev libblis-dev libeigen3-dev libdnnl-dev
+  ocl-icd-opencl-dev   # Debian's dnnl-config.cmake requires OpenCL's headers and loader library
   python3 python3-matplotlib
   nlohmann-json3-dev libutf8proc-dev python3-venv   # examples/minilm/bench.sh
 )
