@@ -49,6 +49,23 @@ namespace joule
         /// Blocks per step of the 32-value kernels.
         constexpr std::size_t fused_group = 8;
 
+        /// How far ahead of the blocks in use the kernels ask for weight bytes. The weights are one
+        /// sequential stream, which Zen 3's hardware prefetcher alone does not keep far enough
+        /// ahead while the core also decodes: on one thread at 14336 x 4096 (out of L3), 2 KiB
+        /// ahead read q4_0 / q8_0 / q4_K at 17.7 / 19.8 / 17.0 GB/s against 14.2 / 15.5 / 13.8
+        /// without (medians of 9 interleaved rounds; 1 to 4 KiB all helped, 2 KiB the most).
+        constexpr std::size_t weight_prefetch_bytes = 2048;
+
+        /// Asks for the cache lines weight_prefetch_bytes past [p, p + bytes): past the end of a row
+        /// they are the next row's (rows are usually contiguous); past the matrix, a prefetch of
+        /// an unmapped address does nothing.
+        JOULE_ALWAYS_INLINE void prefetch_ahead(const void* p, std::size_t bytes) noexcept
+        {
+            const char* q = static_cast<const char*>(p) + weight_prefetch_bytes;
+            for (std::size_t o = 0; o < bytes; o += 64)
+                _mm_prefetch(q + o, _MM_HINT_T0);
+        }
+
         /// Writes eight 32-byte groups of quants (src(i), i < 8) as 256 bytes: for j < 4, the
         /// first 16 bytes of groups j and j + 4, then their last 16 bytes (the layout that
         /// pair_dot_* and reduce_4x4 read).
@@ -211,6 +228,7 @@ namespace joule
             for (std::size_t g = 0; g < full; g += fused_group, xq += 256)
             {
                 const Block* b = w + g;
+                prefetch_ahead(b, sizeof(Block) * fused_group);
                 __m256i s = reduce_4x4(pair_dot(b[0], b[4], xq), pair_dot(b[1], b[5], xq + 64),
                                        pair_dot(b[2], b[6], xq + 128), pair_dot(b[3], b[7], xq + 192));
                 s = _mm256_sub_epi32(s, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xa.corr.data() + g)));
@@ -324,6 +342,7 @@ namespace joule
             for (std::size_t i = 0; i < xa.nb; ++i, xq += 256)
             {
                 const block_q4_K& b = w[i];
+                prefetch_ahead(&b, sizeof(block_q4_K));
                 const __m128i sm = scales_mins_q4_K(b);
                 const __m256i scales = _mm256_cvtepu8_epi32(sm);
                 const __m128i mins16 = _mm_cvtepu8_epi16(_mm_unpackhi_epi64(sm, sm));
