@@ -19,6 +19,7 @@
 #include "joule/detail/matmul/blocking.hpp"
 #include "joule/detail/matmul/microkernel_generic.hpp"
 #include "joule/detail/matmul/pack.hpp"
+#include "joule/detail/matmul/pack_x86.hpp"
 #include "joule/detail/matmul/microkernel_neon.hpp"
 #include "joule/detail/matmul/tile_neon.hpp"
 #include "joule/detail/matmul/tile_x86.hpp"
@@ -33,7 +34,7 @@ namespace joule
     {
         /// Per-thread scratch, grown on demand and kept for the next call (no allocation on
         /// the hot path once warm). Slots: 0 packed A (or GEMV accumulators), 1 packed B, 2 B
-        /// edge panel / B packing row, 3 A packing row, 4 joule::pack's row. A task uses them
+        /// edge panel / B packing row, 3 A packing rows, 4 joule::pack's row. A task uses them
         /// only while it runs (tasks never wait), so tasks that share a thread cannot clash.
         inline float* thread_scratch(std::size_t slot, std::size_t floats)
         {
@@ -95,8 +96,8 @@ namespace joule
                 constexpr std::size_t mr = tile_shape<A>::mr;
                 kc = kc_;
                 buf = thread_scratch(0, (mc + mr - 1) / mr * mr * kc);
-                float* row = thread_scratch(3, kc);
-                pack_a_block<A>(a, i0, k0, mc, kc, mr, buf, row);
+                float* rows = thread_scratch(3, mr * kc);
+                pack_a_block<A>(a, i0, k0, mc, kc, mr, buf, rows);
             }
             const float* panel(std::size_t ir) const noexcept { return buf + ir * kc; } // ir: multiple of mr
             std::size_t lda() const noexcept { return 0; }

@@ -44,29 +44,54 @@ namespace joule
                 return static_cast<float>(x);
         }
 
+        /// One A panel from mp float rows (rows[i], kc floats each): panel[k * mr + i] =
+        /// rows[i][k]. The generic version goes k by k, so that it reads the mp rows side by side
+        /// (mp streams in flight instead of one) and writes the panel in order; pack_x86.hpp
+        /// transposes eight k at a time in registers.
+        template <class A, class Enable = void>
+        struct pack_a_panel
+        {
+            static void run(const float* const* rows, std::size_t mp, std::size_t kc, std::size_t mr,
+                            float* JOULE_RESTRICT panel) noexcept
+            {
+                for (std::size_t k = 0; k < kc; ++k)
+                    for (std::size_t i = 0; i < mp; ++i)
+                        panel[k * mr + i] = rows[i][k];
+            }
+        };
+
         /// Packs rows [i0, i0 + mc) x columns [k0, k0 + kc) of A (see the top of this file).
-        /// tmp: kc floats of scratch.
+        /// tmp: mr * kc floats of scratch (16-bit A is widened there, a row at a time).
         template <class A, class TA>
         void pack_a_block(const matrix_view<const TA>& a, std::size_t i0, std::size_t k0, std::size_t mc,
                           std::size_t kc, std::size_t mr, float* JOULE_RESTRICT dst, float* JOULE_RESTRICT tmp) noexcept
         {
+            constexpr std::size_t max_mr = 16;
             for (std::size_t p = 0; p * mr < mc; ++p)
             {
                 const std::size_t r0 = i0 + p * mr, mp = std::min(mr, mc - p * mr);
                 float* panel = dst + p * kc * mr;
-                if (a.col_stride == 1)
+                if (a.col_stride == 1 && mr <= max_mr)
                 {
+                    const float* rows[max_mr];
                     for (std::size_t i = 0; i < mp; ++i)
                     {
                         const TA* row = a.row(r0 + i) + k0;
-                        const float* src;
                         if constexpr (std::is_same<TA, float>::value)
-                            src = row;
+                            rows[i] = row;
                         else
-                            widen_segment<A>(row, kc, tmp), src = tmp;
-                        for (std::size_t k = 0; k < kc; ++k)
-                            panel[k * mr + i] = src[k];
+                            widen_segment<A>(row, kc, tmp + i * kc), rows[i] = tmp + i * kc;
                     }
+#if defined(__GNUC__)
+                    if ((p + 1) * mr < mc)
+                        for (std::size_t i = 0; i < std::min(mr, mc - (p + 1) * mr); ++i)
+                        {
+                            const char* next = reinterpret_cast<const char*>(a.row(r0 + mr + i) + k0);
+                            for (std::size_t b = 0; b < kc * sizeof(TA); b += 64)
+                                __builtin_prefetch(next + b);
+                        }
+#endif
+                    pack_a_panel<A>::run(rows, mp, kc, mr, panel);
                 }
                 else if (a.row_stride == 1)
                 {
@@ -105,6 +130,14 @@ namespace joule
                     {
                         const std::size_t np = std::min(nr, nc - p * nr);
                         Dst* out = dst + p * panel_stride + k * nr;
+                        if (np == nr && nr % 8 == 0)
+                        {
+                            // Fixed-size pieces compile to vector moves; a memcpy of a run-time
+                            // size became `rep movsl`, 3.5% of a 1024^3 GEMM on Zen 3.
+                            for (std::size_t q = 0; q < nr; q += 8)
+                                std::memcpy(out + q, src + p * nr + q, 8 * sizeof(Dst));
+                            continue;
+                        }
                         std::memcpy(out, src + p * nr, np * sizeof(Dst));
                         if (np < nr)
                             std::memset(static_cast<void*>(out + np), 0, (nr - np) * sizeof(Dst));
