@@ -2,14 +2,16 @@
 // loops). The register tile (MR x NR) is per instruction set: tile_<isa>.hpp.
 //
 // How the blocks follow from the caches (row-major formulation, C tile MR x NR):
-// - KC: a KC x NR micro-panel of B is reused from L1 by every MR x KC micro-panel of A that
-//   streams past it: KC * NR * 4 bytes is at most the L1 size, and KC is capped at 256 (longer
-//   slices bring nothing measurable and shrink MC). A longer KC also means fewer passes over C,
-//   which matters for small M. Measured on Zen 4: KC 256 beats 96-192 by 2-5% at n = 256-512
-//   for both 6 x 16 (AVX2) and 8 x 32 (AVX-512) tiles. At 1024^3 and 2048^3 (A packed) the
-//   8 x 32 tile's 32 KiB B micro-panel fills Zen 4's L1, yet KC 128 measured 4-6% slower than
-//   256, MC 256 instead of 512 and a software prefetch of packed A 8 or 16 k ahead within
-//   the +-2% noise (2026-11-26, one locked run beside OpenBLAS): none is taken.
+// - KC: a KC x NR micro-panel of B is reused by every MR x KC micro-panel of A that streams
+//   past it: KC * NR * 4 bytes is at most the L1 size, and KC is capped at 512. A longer KC
+//   means fewer passes over C (its tile is loaded and stored once per KC slice), which pays
+//   even when the B micro-panel fills L1 and part of it is re-read from L2 (L2 feeds one 64-byte
+//   B row per 12 FMAs easily). Measured on Zen 3 (32 KiB L1, 6 x 16 tile, 2026-12-07, medians of
+//   interleaved rounds against OpenBLAS in the same process): KC 512 / MC 126 / NC 4096 beat
+//   KC 256 / MC 252 / NC 8192 by 2-5% at 1024^3 and 2048^3, and by 11% at 128^3; KC 384 and 448
+//   fell between. On Zen 4 the 8 x 32 tile (AVX-512) gets 256 from the same rule: there KC 128
+//   measured 4-6% slower than 256, MC 256 instead of 512 and a software prefetch of packed A
+//   within the +-2% noise (2026-11-26).
 // - MC: the MC x KC block of A stays in L2 while the B micro-panels of one NC block pass over
 //   it: MC * KC * 4 bytes takes about half of L2.
 // - NC: the KC x NC block of B stays in the (shared) L3: a quarter of it.
@@ -126,7 +128,7 @@ namespace joule
         inline gemm_blocking make_blocking(const cache_sizes& c, std::size_t mr, std::size_t nr) noexcept
         {
             gemm_blocking b{};
-            b.kc = std::min<std::size_t>(256, round_down_to(c.l1d / (nr * sizeof(float)), 16, 128));
+            b.kc = std::min<std::size_t>(512, round_down_to(c.l1d / (nr * sizeof(float)), 16, 128));
             b.mc = std::min<std::size_t>(1024 / mr * mr, round_down_to(c.l2 / 2 / (b.kc * sizeof(float)), mr, mr));
             b.nc = std::min<std::size_t>(8192 / nr * nr, round_down_to(c.l3 / 4 / (b.kc * sizeof(float)), nr, nr));
             b.nc_small = std::min(b.nc, round_down_to(c.l2 / 2 / (b.kc * sizeof(float)), nr, nr));
