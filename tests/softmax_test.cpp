@@ -408,6 +408,37 @@ TEST_CASE("every algorithm on every length: accuracy, temperature, f16")
     }
 }
 
+TEST_CASE("log_softmax: sums on both sides of the float-sum threshold stay within 2 ULP")
+{
+    // log_softmax takes log(sum) from the float exp kernel when the sum S >= log_sum_float_min
+    // and redoes it in double below (log_passes.hpp). The float error is largest relative to L =
+    // log(S) just above the threshold, and when S is made of terms near the maximum (each carrying
+    // the kernel's full relative error): k elements within 0.05 of the maximum, the rest 20 to
+    // 30 below it (their exps are < 2e-9), so S ~ 0.975 k.
+    const double threshold = joule::detail::log_sum_float_min;
+    REQUIRE(threshold == 128.0);
+    std::mt19937 rng(41);
+    std::uniform_real_distribution<float> near(-0.05f, 0.0f), far(-30.0f, -20.0f);
+    for (double target : {0.5 * threshold, threshold - 1, threshold + 1, 1.5 * threshold, 2 * threshold + 3})
+    {
+        for (std::size_t n : {300u, 1000u, 4096u, 4103u})
+        {
+            const auto k = static_cast<std::size_t>(target / 0.975);
+            if (k > n)
+                continue;
+            std::vector<float> row(n);
+            for (std::size_t i = 0; i < n; ++i)
+                row[i] = 7.0f + (i < k ? near(rng) : far(rng));
+            std::shuffle(row.begin(), row.end(), rng);
+            CAPTURE(target);
+            CAPTURE(n);
+            for (algorithm a : {algorithm::three_pass, algorithm::two_pass})
+                for (std::size_t skew : {0u, 3u})
+                    check_row<float>(row, true, {}, skew, a);
+        }
+    }
+}
+
 TEST_CASE("temperature: softmax(x / T), applied to x - max")
 {
     std::mt19937 rng(15);

@@ -2,9 +2,15 @@
 //
 // log_softmax(x)_i = d_i - L, d = (x - max) / T, L = log(sum_j exp(d_j)) >= 0. Every |y_i| >= L,
 // so an absolute error e in L costs at most e / (L 2^-24) ULP of any y_i:
-// - when the sum S is at least log_sum_float_min (L >= 5.5), the float sum of the softmax exp
-//   kernel (relative error <= 2.2e-7, so e <= 2.2e-7) costs at most 0.7 ULP: the float pass is
-//   used, and with the final rounding log_softmax stays within 1.2 ULP plus the rounding of d;
+// - when the sum S is at least log_sum_float_min = 128 (L >= 4.85), the float pass is used. Its
+//   relative error in S, and so e, is at most the exp kernel's 2.2e-7 + 2.8e-9 E_w|d| (w_i =
+//   exp(d_i) / S; E_w|d| = H(w) - L <= ln(n / S) < 18 for n < 2^32) plus the two roundings of the
+//   float tree that adds four registers (1.2e-7; each step's sum, and each single register's,
+//   then moves to double: log_sum_flush_steps): at most 3.9e-7, which costs at most
+//   3.9e-7 / (4.85 * 2^-24) = 1.35 ULP,
+//   and with the final rounding log_softmax stays within 1.85 ULP (d is exact in double). The
+//   threshold was 256, with the sums kept in float for 8 steps; at 128, rows of 4096 logits
+//   spread over [-12, 12] (S ~ 170, joule-bench's input) take the float pass, three times faster;
 // - below, L can be arbitrarily small (S = 1 + rest with rest tiny near a dominant element), and
 //   L is only as accurate as rest: the sum is redone in double (log_sum_parts), keeping the
 //   maxima apart (count) and accumulating exp(d) of the other elements from exact double d.
@@ -24,7 +30,7 @@ namespace joule
     namespace detail
     {
         /// Sums of exp at least this large make log_softmax use the float sum (see above).
-        constexpr double log_sum_float_min = 256.0;
+        constexpr double log_sum_float_min = 128.0;
 
         /// Each register: exp(d) in double for d <= 0 (relative error < 1e-10; exp(d) = 0 below
         /// -700; NaN kept), the steps interleaved across registers as in exp_generic.hpp.

@@ -189,11 +189,19 @@ namespace joule
         /// x[i, ...) (four full registers per step, single ones around them: the first ones up to
         /// where `aligned` (x, or the output the body writes) reaches a register boundary, the last
         /// ones at the end; partial ones padded with `fill`, `count` < width); the body adds its
-        /// contributions to the K sums acc[k], registers of type Acc (float or double). Every 8
-        /// steps the sums move to double, so long rows sum as accurately as short ones. Returns the
+        /// contributions to the K sums acc[k], registers of type Acc (float or double). Every
+        /// FlushSteps steps the sums move to double, so long rows sum as accurately as short ones
+        /// (with FlushSteps = 1 a float register never holds more than one step's sum, or one single
+        /// register's). Returns the
         /// K sums. (Which elements share a lane, and so the sums' last bits, depends on `aligned`'s
         /// address modulo the register size.)
-        template <class A, std::size_t K, class Acc = simd::batch<float, A>, class T, class U, class Body>
+        template <class A,
+                  std::size_t K,
+                  class Acc = simd::batch<float, A>,
+                  std::size_t FlushSteps = 8,
+                  class T,
+                  class U,
+                  class Body>
         JOULE_ALWAYS_INLINE std::array<double, K> accumulate_row(const T* x,
                                                                  std::size_t n,
                                                                  float fill,
@@ -203,13 +211,21 @@ namespace joule
             constexpr std::size_t w = simd::width<float, A>;
             constexpr std::size_t group = 4;
             constexpr std::size_t step = group * w;
-            constexpr std::size_t block = 8 * step;
+            constexpr std::size_t block = FlushSteps * step;
             row_sums<A, K, Acc> sums;
+            // With FlushSteps = 1, the single registers around the steps move to double one by one
+            // too: no float sum ever takes more than one step's roundings.
+            auto flush_single = [&]() JOULE_INLINE_LAMBDA
+            {
+                if constexpr (K != 0 && FlushSteps == 1)
+                    sums.flush();
+            };
             std::size_t i = misaligned_head<A>(aligned, n);
             if (i != 0)
             {
                 float_group<A, 1> v = {load_partial<A>(x, i, fill)};
                 body(v, 0, i, sums.acc);
+                flush_single();
             }
             while (n - i >= step)
             {
@@ -228,6 +244,7 @@ namespace joule
             {
                 float_group<A, 1> v = {row_input<T>::template load<A>(x + i)};
                 body(v, i, w, sums.acc);
+                flush_single();
             }
             if (i < n)
             {
@@ -274,15 +291,21 @@ namespace joule
 #endif
         }
 
+        /// How many steps of four registers exp_sum adds in float before moving the sum to double:
+        /// 8 for softmax (whose 5e-7 bound has room), 1 where log_softmax takes its log (see
+        /// log_passes.hpp: the float part of the error is then at most two roundings).
+        constexpr std::size_t softmax_flush_steps = 8;
+        constexpr std::size_t log_sum_flush_steps = 1;
+
         /// The sum of 2^bias exp(d) in double (nothing stored). With prefetch_ahead != 0 the loop
         /// also asks for x[i + prefetch_ahead] as it reads x[i]: the two-pass kernel computes on
         /// one L1-sized block while the next one arrives from memory.
-        template <class A, class T, bool Scaled>
+        template <class A, class T, bool Scaled, std::size_t FlushSteps = softmax_flush_steps>
         double exp_sum(const T* x, std::size_t n, float m, float temperature, std::size_t prefetch_ahead = 0) noexcept
         {
             const shifted_argument<A, Scaled> arg(m, temperature);
             const auto sum =
-              accumulate_row<A, 1>(x,
+              accumulate_row<A, 1, simd::batch<float, A>, FlushSteps>(x,
                                    n,
                                    minus_infinity,
                                    x,

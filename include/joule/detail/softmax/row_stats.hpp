@@ -79,7 +79,7 @@ namespace joule
         /// Statistics of x[0, n), n >= 1, relative to its own maximum. Accurate: the maxima counted
         /// apart and the rest summed in double (log_passes.hpp); otherwise one float-kernel sum in
         /// rest. prefetch_ahead: see exp_sum.
-        template <class A, class T, bool Scaled, bool Accurate>
+        template <class A, class T, bool Scaled, bool Accurate, std::size_t FlushSteps = softmax_flush_steps>
         row_stats block_stats(const T* x, std::size_t n, float temperature, std::size_t prefetch_ahead = 0) noexcept
         {
             const float m = row_max<A>(x, n);
@@ -95,7 +95,8 @@ namespace joule
             }
             else
             {
-                s.rest = std::ldexp(exp_sum<A, T, Scaled>(x, n, m, temperature, prefetch_ahead), -exp_kernel<A>::bias);
+                s.rest = std::ldexp(exp_sum<A, T, Scaled, FlushSteps>(x, n, m, temperature, prefetch_ahead),
+                                    -exp_kernel<A>::bias);
             }
             return s;
         }

@@ -76,10 +76,14 @@ namespace joule
             if constexpr (Log)
             {
                 // The float sum when it is large enough (log_passes.hpp), else the double one. A row
-                // of fewer elements than log_sum_float_min cannot have such a sum (each term <= 1).
+                // of fewer elements than log_sum_float_min cannot have such a sum (each term <= 1),
+                // and one of fewer than twice as many rarely does (half of its elements would have
+                // to lie within ln 2 of the maximum): those go straight to the double sum rather
+                // than pay for a float pass that is almost always redone.
                 double log_sum = 0.0;
-                if (double(n) >= log_sum_float_min)
-                    log_sum = std::log(std::ldexp(exp_sum<A, T, Scaled>(x, n, m, o.temperature), -exp_kernel<A>::bias));
+                if (double(n) >= 2 * log_sum_float_min)
+                    log_sum = std::log(std::ldexp(exp_sum<A, T, Scaled, log_sum_flush_steps>(x, n, m, o.temperature),
+                                                  -exp_kernel<A>::bias));
                 if (!(log_sum >= std::log(log_sum_float_min)))
                 {
                     const auto parts = log_sum_parts<A, T, Scaled>(x, n, m, o.temperature);
@@ -118,13 +122,13 @@ namespace joule
             std::size_t length(std::size_t c, std::size_t n) const noexcept { return std::min(size, n - c * size); }
         };
 
-        template <class A, class T, bool Scaled, bool Accurate>
+        template <class A, class T, bool Scaled, bool Accurate, std::size_t FlushSteps>
         row_stats chunk_stats(const T* x, std::size_t n, float temperature) noexcept
         {
             row_stats s;
             for (std::size_t b = 0; b < n; b += softmax_block)
                 merge_stats(s,
-                            block_stats<A, T, Scaled, Accurate>(
+                            block_stats<A, T, Scaled, Accurate, FlushSteps>(
                               x + b, std::min(softmax_block, n - b), temperature, softmax_block),
                             temperature);
             return s;
@@ -177,11 +181,14 @@ namespace joule
         void two_pass_row(const T* x, float* y, std::size_t n, const row_options& o, const executor_ref& executor)
         {
             const row_chunks chunks(n);
+            constexpr std::size_t flush = Log ? log_sum_flush_steps : softmax_flush_steps;
             row_stats parts[softmax_max_chunks];
-            auto pass1 = [&](std::size_t c)
-            { parts[c] = chunk_stats<A, T, Scaled, false>(x + chunks.begin(c), chunks.length(c, n), o.temperature); };
-            auto pass1_accurate = [&](std::size_t c)
-            { parts[c] = chunk_stats<A, T, Scaled, true>(x + chunks.begin(c), chunks.length(c, n), o.temperature); };
+            auto pass1 = [&](std::size_t c) {
+                parts[c] = chunk_stats<A, T, Scaled, false, flush>(x + chunks.begin(c), chunks.length(c, n), o.temperature);
+            };
+            auto pass1_accurate = [&](std::size_t c) {
+                parts[c] = chunk_stats<A, T, Scaled, true, flush>(x + chunks.begin(c), chunks.length(c, n), o.temperature);
+            };
             auto merged = [&]
             {
                 row_stats s = parts[0];
