@@ -59,7 +59,7 @@ namespace joule
         /// Asks for the cache lines weight_prefetch_bytes past [p, p + bytes): past the end of a row
         /// they are the next row's (rows are usually contiguous); past the matrix, a prefetch of
         /// an unmapped address does nothing.
-        JOULE_ALWAYS_INLINE void prefetch_ahead(const void* p, std::size_t bytes) noexcept
+        JOULE_ALWAYS_INLINE void prefetch_weights_ahead(const void* p, std::size_t bytes) noexcept
         {
             const char* q = static_cast<const char*>(p) + weight_prefetch_bytes;
             for (std::size_t o = 0; o < bytes; o += 64)
@@ -228,7 +228,7 @@ namespace joule
             for (std::size_t g = 0; g < full; g += fused_group, xq += 256)
             {
                 const Block* b = w + g;
-                prefetch_ahead(b, sizeof(Block) * fused_group);
+                prefetch_weights_ahead(b, sizeof(Block) * fused_group);
                 __m256i s = reduce_4x4(pair_dot(b[0], b[4], xq), pair_dot(b[1], b[5], xq + 64),
                                        pair_dot(b[2], b[6], xq + 128), pair_dot(b[3], b[7], xq + 192));
                 s = _mm256_sub_epi32(s, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xa.corr.data() + g)));
@@ -342,7 +342,7 @@ namespace joule
             for (std::size_t i = 0; i < xa.nb; ++i, xq += 256)
             {
                 const block_q4_K& b = w[i];
-                prefetch_ahead(&b, sizeof(block_q4_K));
+                prefetch_weights_ahead(&b, sizeof(block_q4_K));
                 const __m128i sm = scales_mins_q4_K(b);
                 const __m256i scales = _mm256_cvtepu8_epi32(sm);
                 const __m128i mins16 = _mm_cvtepu8_epi16(_mm_unpackhi_epi64(sm, sm));
