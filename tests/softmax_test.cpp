@@ -414,7 +414,7 @@ TEST_CASE("log_softmax: sums on both sides of the float-sum threshold stay withi
     // and redoes it in double below (log_passes.hpp). The float error is largest relative to L =
     // log(S) just above the threshold, and when S is made of terms near the maximum (each carrying
     // the kernel's full relative error): k elements within 0.05 of the maximum, the rest 20 to
-    // 30 below it (their exps are < 2e-9), so S ~ 0.975 k.
+    // 30 below it (their exps are at most e^-20, 2.1e-9), so S ~ 0.975 k.
     const double threshold = joule::detail::log_sum_float_min;
     REQUIRE(threshold == 128.0);
     std::mt19937 rng(41);
