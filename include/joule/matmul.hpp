@@ -50,6 +50,7 @@
 #include "joule/error.hpp"
 #include "joule/executor.hpp"
 #include "joule/matrix_view.hpp"
+#include "joule/detail/huge_pages.hpp"
 
 namespace joule
 {
@@ -80,8 +81,9 @@ namespace joule
     };
 
     /// B (K x N) in the micro-kernel's layout, built once by joule::pack and reused by every
-    /// joule::matmul(A, packed, C). It owns its memory (64-byte aligned) and keeps the element
-    /// type T, so f16 / bf16 weights stay 2 bytes per element.
+    /// joule::matmul(A, packed, C). It owns its memory (64-byte aligned; from 2 MiB up, 2 MiB
+    /// aligned and advised for transparent huge pages on Linux) and keeps the element type T, so
+    /// f16 / bf16 weights stay 2 bytes per element.
     ///
     /// Layout: columns in panels of panel_width(); panel p holds columns p*w .. p*w+w-1 as K
     /// rows of w consecutive elements (zero-padded past N). The panel width is the micro-
@@ -125,7 +127,7 @@ namespace joule
             swap(other);
             return *this;
         }
-        JOULE_ARCH_TAG ~packed_matrix() { deallocate(data_); }
+        JOULE_ARCH_TAG ~packed_matrix() { deallocate(data_, size_); }
 
         JOULE_ARCH_TAG std::size_t rows() const noexcept { return rows_; }  ///< K
         JOULE_ARCH_TAG std::size_t cols() const noexcept { return cols_; }  ///< N
@@ -143,14 +145,16 @@ namespace joule
         JOULE_ARCH_TAG std::size_t size_bytes() const noexcept { return size_ * sizeof(T); }
 
     private:
+        // Large packings (2 MiB and up) start on a huge page and ask for huge pages: see
+        // detail/huge_pages.hpp for why and what it gains.
         JOULE_ARCH_TAG static T* allocate(std::size_t n)
         {
-            return n == 0 ? nullptr : static_cast<T*>(::operator new(n * sizeof(T), std::align_val_t(64)));
+            return n == 0 ? nullptr : static_cast<T*>(detail::allocate_large_buffer(n * sizeof(T)));
         }
-        JOULE_ARCH_TAG static void deallocate(T* p) noexcept
+        JOULE_ARCH_TAG static void deallocate(T* p, std::size_t n) noexcept
         {
             if (p != nullptr)
-                ::operator delete(p, std::align_val_t(64));
+                detail::free_large_buffer(p, n * sizeof(T));
         }
         JOULE_ARCH_TAG void release() noexcept
         {
