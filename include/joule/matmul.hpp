@@ -33,6 +33,9 @@
 // with pack(B) for some shapes (different summation orders). Calls are reentrant: concurrent
 // calls on disjoint outputs are safe. Scratch memory is kept per thread and reused.
 //
+// Memory: joule::pack's storage of 2 MiB and more is 2 MiB aligned and, on Linux, advised for
+// transparent huge pages, which small-M products (they stream the weights) read faster.
+//
 // Errors (joule::error, thrown before any output is written): inner dimensions that differ,
 // C whose shape is not M x N, null data in a non-empty view, views whose strides make rows or
 // columns overlap, views whose extent overflows size_t, C overlapping A or B (or Y
