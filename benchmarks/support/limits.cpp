@@ -725,7 +725,7 @@ namespace joule_bench
         std::ostringstream o;
         o.precision(6);
         o << "{\n"
-          << "  \"format\": \"joule-bench machine limits 2\",\n"
+          << "  \"format\": \"joule-bench machine limits 3\",\n"
           << "  \"key\": " << json::quote(key) << ",\n"
           << "  \"cpu_model\": " << json::quote(cpu_model) << ",\n"
           << "  \"isa\": " << json::quote(isa) << ",\n"
@@ -760,7 +760,8 @@ namespace joule_bench
         try
         {
             const json::value v = json::parse(text);
-            if (v.string_or("format", "") != "joule-bench machine limits 2")
+            // Format 3: bandwidths measured on 2 MiB pages. Older caches are measured again.
+            if (v.string_or("format", "") != "joule-bench machine limits 3")
                 return false;
             L.key = v.string_or("key", "");
             L.cpu_model = v.string_or("cpu_model", "");
