@@ -326,18 +326,18 @@ namespace joule_bench
         struct float_array
         {
             explicit float_array(std::size_t n, float value)
-                : n_(n)
-                , p_(static_cast<float*>(joule::detail::allocate_large_buffer(std::max<std::size_t>(n, 1) * sizeof(float))))
+                : bytes_(std::max<std::size_t>(n, 1) * sizeof(float))
+                , p_(static_cast<float*>(joule::detail::allocate_large_buffer(bytes_)))
             {
                 std::fill(p_, p_ + n, value);
             }
             float_array(const float_array&) = delete;
             float_array& operator=(const float_array&) = delete;
-            ~float_array() { joule::detail::free_large_buffer(p_, std::max<std::size_t>(n_, 1) * sizeof(float)); }
+            ~float_array() { joule::detail::free_large_buffer(p_, bytes_); }
             float* data() const noexcept { return p_; }
 
         private:
-            std::size_t n_;
+            std::size_t bytes_; // declared before p_: the constructor allocates from it
             float* p_;
         };
 

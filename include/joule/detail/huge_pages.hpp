@@ -4,9 +4,9 @@
 // Why: a matrix-vector product reads every weight once per call, 4 KiB after 4 KiB, and with
 // small pages it takes a TLB miss (a page walk) every 4 KiB and the hardware prefetchers stop
 // at each page boundary. With 2 MiB pages both go away. Measured on Zen 3 (2026-12-07, one
-// process, interleaved rounds): joule::linear with packed f32 weights 4096 x 4096 ran 10-15%
-// faster at M = 1 and 16, and a plain 8-stream read of 256 MiB 15-20% faster. Large M is
-// compute-bound and unchanged.
+// process, interleaved rounds): joule::linear with packed f32 weights 4096 x 4096 ran 15%
+// faster at M = 1 and 16, 3% at 14336 x 4096 and M = 1. Large M is compute-bound and
+// unchanged. (joule-bench's best-of read and triad limits moved within the VM's noise.)
 //
 // Where transparent huge pages are disabled ("never"), madvise fails and the memory is simply
 // 4 KiB pages; with "always" the advice is redundant. Either way nothing else changes.
